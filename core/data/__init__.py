@@ -1,0 +1,1 @@
+"""Data the project ships: the classifier and the demo region."""

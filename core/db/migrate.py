@@ -1,0 +1,57 @@
+"""Run Alembic migrations programmatically (``pos db upgrade``) and compare models with them."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from core.db.database import make_engine
+from core.db.tables import metadata
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema up to ``revision``; safe to run on every start."""
+    engine = make_engine(url)
+    cfg = alembic_config(url)
+
+    def run(connection: Connection) -> None:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+    await engine.dispose()
+
+
+async def schema_diff(url: str) -> list[Any]:
+    """What differs between the migrated database and the models (empty when they agree)."""
+    engine = make_engine(url)
+
+    def compare(connection: Connection) -> list[Any]:
+        ctx = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(ctx, metadata))
+
+    async with engine.connect() as connection:
+        diff = await connection.run_sync(compare)
+    await engine.dispose()
+    return diff
+
+
+def upgrade_sync(url: str) -> None:
+    asyncio.run(upgrade(url))

@@ -1,0 +1,1 @@
+"""Pure domain rules. Imports only the standard library."""

@@ -1,0 +1,71 @@
+"""Which roles an actor holds *for one message*: the only place where organisation scope is decided.
+
+A role counts for a message only where the organisation tree and the territory tree say so:
+- coordinator, manager, executor, admin, smm — in the message's current organisation;
+- executor — also in the executing organisation a coordinator or an auto-rule chose;
+- moderator and admin — in an organisation whose territory contains the message's territory
+  (the regional ЦУР moderates the whole region);
+- curator — in an organisation above the message's organisation (read-only oversight).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from core.domain.enums import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    organisation_id: int
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class MessageScope:
+    organisation_id: int | None
+    executor_organisation_id: int | None
+    territory_path: Sequence[int]  # the message's territory up to the region
+
+
+def roles_for_message(
+    memberships: Sequence[Membership],
+    scope: MessageScope,
+    *,
+    org_ancestors: Mapping[int, Sequence[int]],
+    org_territory: Mapping[int, int],
+) -> frozenset[str]:
+    """``org_ancestors[o]``: o's ancestors, parent first; ``org_territory[o]``: o's territory."""
+    roles: set[str] = set()
+    message_org = scope.organisation_id
+    above_message_org = set(org_ancestors.get(message_org, ())) if message_org else set()
+    for m in memberships:
+        org = m.organisation_id
+        covers_territory = org_territory.get(org) in scope.territory_path
+        if m.role in (Role.MODERATOR, Role.ADMIN) and covers_territory:
+            roles.add(m.role.value)
+        if org == message_org and m.role in (
+            Role.COORDINATOR, Role.MANAGER, Role.EXECUTOR, Role.ADMIN, Role.SMM
+        ):
+            roles.add(m.role.value)
+        if m.role is Role.EXECUTOR and org == scope.executor_organisation_id:
+            roles.add(m.role.value)
+        if m.role is Role.CURATOR and (org == message_org or org in above_message_org):
+            roles.add(m.role.value)
+    return frozenset(roles)
+
+
+def can_view(roles: frozenset[str]) -> bool:
+    return bool(roles)
+
+
+def relation(
+    source_org: int, target_org: int, org_ancestors: Mapping[int, Sequence[int]]
+) -> str:
+    """Where the target sits relative to the source: higher, subordinate or non_subordinate."""
+    if target_org in org_ancestors.get(source_org, ()):
+        return "higher"
+    if source_org in org_ancestors.get(target_org, ()):
+        return "subordinate"
+    return "non_subordinate"

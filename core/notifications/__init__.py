@@ -1,0 +1,1 @@
+"""Notifications leave only after commit, from the outbox, with retries."""

@@ -1,0 +1,1 @@
+"""Use cases. Each opens one unit of work, changes state, writes audit and outbox rows, commits."""

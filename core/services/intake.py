@@ -1,0 +1,225 @@
+"""Intake: register a citizen's message, route it, apply auto-rules, and tell the citizen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import tables as t
+from core.domain import deadlines
+from core.domain.enums import (
+    STATUS_STAGE,
+    Action,
+    ActorKind,
+    Arrival,
+    NotificationKind,
+    Source,
+    Status,
+)
+from core.domain.errors import ValidationError
+from core.domain.routing import MessageFacts
+from core.ports import StoredFile
+from core.services import records
+from core.services.directory import Directory
+from core.services.platform import Platform
+from core.services.records import CitizenRef
+from core.storage.images import validate_photo
+
+ADDRESS_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedMessage:
+    id: int
+    number: int
+    status: Status
+    organisation_id: int | None
+    organisation_name: str | None
+    answer_due: datetime
+    answer_due_text: str  # «до 26.06.2026» in the region's time zone
+    fast_track: bool
+    created: bool  # False when an idempotency key returned an earlier message
+
+
+async def store_photo(p: Platform, data: bytes) -> StoredFile:
+    """Validate an uploaded photo by its content and put it into file storage."""
+    content_type = validate_photo(data, max_bytes=p.settings.max_photo_bytes)
+    return await p.files.save(data, content_type=content_type)
+
+
+def _clean_text(p: Platform, text: str) -> str:
+    text = text.strip()
+    lo, hi = p.settings.message_min_length, p.settings.message_max_length
+    if len(text) < lo:
+        raise ValidationError(
+            f"Опишите проблему подробнее: не меньше {lo} символов (сейчас {len(text)})",
+            field="text")
+    if len(text) > hi:
+        raise ValidationError(
+            f"Текст слишком длинный: не больше {hi} символов (сейчас {len(text)}). "
+            "Одно сообщение — одна проблема.", field="text")
+    return text
+
+
+def _resolve_territory(d: Directory, territory: str | int | None, address: str | None,
+                       source_org: int | None) -> int:
+    if territory is not None:
+        return d.territory(territory).id
+    found = d.resolve_territory(address)
+    if found is not None:
+        return found
+    if source_org is not None:
+        return d.organisation(source_org).territory_id
+    if len(d.regions) == 1:
+        return next(iter(d.regions))
+    raise ValidationError("Укажите населённый пункт в адресе проблемы", field="address")
+
+
+def _check_coordinates(lat: float | None, lon: float | None) -> None:
+    if (lat is None) != (lon is None):
+        raise ValidationError("Укажите обе координаты: широту и долготу", field="location")
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError("Координаты вне допустимого диапазона", field="location")
+
+
+async def _existing(session: AsyncSession, key: str) -> t.Message | None:
+    return (await session.scalars(
+        select(t.Message).where(t.Message.idempotency_key == key))).one_or_none()
+
+
+async def submit_message(
+    p: Platform,
+    *,
+    citizen: CitizenRef | int | None,
+    subcategory: str | int,
+    text: str,
+    source: Source,
+    address: str | None = None,
+    territory: str | int | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    photos: Sequence[StoredFile] = (),
+    source_organisation: str | int | None = None,
+    idempotency_key: str | None = None,
+) -> SubmittedMessage:
+    """Register one message in one transaction: the row, its audit events and its notification.
+
+    A message from an organisation's widget or API key goes to that organisation; otherwise the
+    routing rules choose. Then the region's auto-rules run in order. Every message starts at
+    moderation. With ``idempotency_key`` a retry returns the first message instead of a copy.
+    """
+    d = await p.directory.get()
+    sub = d.subcategory(subcategory)
+    if not sub.is_active:
+        raise ValidationError("Эта подкатегория больше не используется — выберите другую",
+                              field="subcategory")
+    clean_text = _clean_text(p, text)
+    address = (address or "").strip() or None
+    if address and len(address) > ADDRESS_MAX_LENGTH:
+        raise ValidationError(f"Адрес длиннее {ADDRESS_MAX_LENGTH} символов", field="address")
+    _check_coordinates(latitude, longitude)
+    if len(photos) > p.settings.max_photos:
+        raise ValidationError(f"Можно приложить не больше {p.settings.max_photos} фото",
+                              field="photos")
+    source_org = d.organisation(source_organisation).id if source_organisation else None
+    territory_id = _resolve_territory(d, territory, address, source_org)
+    region = d.region_of(territory_id)
+    policy = d.policy(region.id, sub.id)
+
+    organisation_id = source_org or d.route(subcategory_id=sub.id, territory_id=territory_id)
+    outcome = d.auto_rules_for(region.id).apply(
+        MessageFacts(sub.category_id, sub.id, d.territory_path(territory_id), source.value,
+                     clean_text),
+        organisation_id=organisation_id, fast_track=policy.fast_track,
+    )
+    now = p.clock.now()
+    due = deadlines.answer_due(now, policy.days(fast_track=outcome.fast_track), region.tz)
+
+    async with p.db.transaction() as session:
+        if idempotency_key:
+            earlier = await _existing(session, idempotency_key)
+            if earlier is not None:
+                return _result(d, earlier, region.tz, created=False)
+        if isinstance(citizen, int):
+            citizen_id = citizen
+        elif citizen is None:  # e.g. an imported message with no way to reach its author
+            citizen_id = await records.create_anonymous_citizen(session, now)
+        else:
+            citizen_id = await records.get_or_create_citizen(session, citizen, now)
+        number = await records.next_message_number(session)
+        values = {
+            "number": number, "idempotency_key": idempotency_key, "source": source.value,
+            "citizen_id": citizen_id, "category_id": sub.category_id, "subcategory_id": sub.id,
+            "text": clean_text, "address": address, "latitude": latitude, "longitude": longitude,
+            "territory_id": territory_id, "region_id": region.id,
+            "source_organisation_id": source_org, "organisation_id": outcome.organisation_id,
+            "executor_organisation_id": outcome.executor_organisation_id,
+            "status": Status.MODERATION.value, "stage": STATUS_STAGE[Status.MODERATION].value,
+            "arrival": Arrival.ROUTED.value, "fast_track": outcome.fast_track,
+            "auto_rule_ids": list(outcome.applied_rule_ids),
+            "delegated_by_auto_rule": bool(outcome.applied_rule_ids),
+            "registered_at": now, "arrived_at": now, "answer_due": due,
+            "coordination_due": None, "answer_attachments": [], "re_review_count": 0,
+            "redirect_count": 0, "postponement_count": 0, "version": 1, "updated_at": now,
+        }
+        try:
+            if idempotency_key:
+                async with session.begin_nested():
+                    message_id = await _insert(session, values)
+            else:
+                message_id = await _insert(session, values)
+        except IntegrityError:
+            earlier = await _existing(session, idempotency_key) if idempotency_key else None
+            if earlier is None:
+                raise
+            return _result(d, earlier, region.tz, created=False)
+        if photos:
+            await session.execute(insert(t.MessagePhoto), [
+                {"message_id": message_id, "file_key": f.key, "content_type": f.content_type,
+                 "size": f.size, "position": i} for i, f in enumerate(photos)])
+        base_event = {"message_id": message_id, "actor_kind": ActorKind.SYSTEM.value,
+                      "to_status": Status.MODERATION.value,
+                      "to_stage": STATUS_STAGE[Status.MODERATION].value, "created_at": now}
+        await records.add_event(
+            session, **base_event, action=Action.REGISTER.value,
+            actor_citizen_id=citizen_id, organisation_id=outcome.organisation_id,
+            details={"source": source.value, "routed_to": organisation_id,
+                     "answer_due": due.isoformat(), "fast_track": outcome.fast_track})
+        for rule_id in outcome.applied_rule_ids:
+            await records.add_event(session, **base_event, action=Action.APPLY_AUTO_RULE.value,
+                                    auto_rule_id=rule_id, organisation_id=outcome.organisation_id,
+                                    from_status=Status.MODERATION.value,
+                                    from_stage=STATUS_STAGE[Status.MODERATION].value, details={})
+        org = d.organisations.get(outcome.organisation_id) if outcome.organisation_id else None
+        await records.add_notification(
+            session, citizen_id=citizen_id, source=source.value, message_id=message_id,
+            kind=NotificationKind.REGISTERED.value, now=now,
+            payload={"number": number, "organisation": org.display_name if org else None,
+                     "answer_due": due.isoformat(),
+                     "answer_due_date": f"{due.astimezone(region.tz):%d.%m.%Y}",
+                     "fast_track": outcome.fast_track, "subcategory": sub.name})
+    return SubmittedMessage(
+        id=message_id, number=number, status=Status.MODERATION,
+        organisation_id=outcome.organisation_id, organisation_name=org.name if org else None,
+        answer_due=due, answer_due_text=f"до {due.astimezone(region.tz):%d.%m.%Y}",
+        fast_track=outcome.fast_track, created=True)
+
+
+async def _insert(session: AsyncSession, values: Mapping[str, object]) -> int:
+    result = await session.execute(insert(t.Message).values(**values).returning(t.Message.id))
+    return int(result.scalar_one())
+
+
+def _result(d: Directory, m: t.Message, tz: ZoneInfo, *, created: bool) -> SubmittedMessage:
+    org = d.organisations.get(m.organisation_id) if m.organisation_id else None
+    return SubmittedMessage(
+        id=m.id, number=m.number, status=Status(m.status), organisation_id=m.organisation_id,
+        organisation_name=org.name if org else None, answer_due=m.answer_due,
+        answer_due_text=f"до {m.answer_due.astimezone(tz):%d.%m.%Y}",
+        fast_track=m.fast_track, created=created)

@@ -1,0 +1,1 @@
+"""File storage adapters behind the FileStorage port."""
