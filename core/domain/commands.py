@@ -18,6 +18,7 @@ class ChangeCategory:
     category_id: int
     subcategory_id: int
     organisation_id: int | None  # re-routed for the new subcategory; None keeps the current one
+    fast_track: bool = False  # the new subcategory's fast-track in the message's region
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,8 +125,9 @@ def decide(
                                       field="organisation_id")
             ch = {"organisation_id": target, "arrival": Arrival.AFTER_MODERATION, **arrive,
                   "moderated_at": now}
-        case c.ChangeCategory(category_id=cat, subcategory_id=sub, organisation_id=org):
-            ch = {"category_id": cat, "subcategory_id": sub,
+        case c.ChangeCategory(category_id=cat, subcategory_id=sub, organisation_id=org,
+                              fast_track=fast):
+            ch = {"category_id": cat, "subcategory_id": sub, "fast_track": fast,
                   "answer_due": deadlines.answer_due(state.registered_at, ctx.answer_days, ctx.tz)}
             if org is not None:
                 ch["organisation_id"] = org

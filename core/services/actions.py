@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import tables as t
 from core.domain import commands as c
-from core.domain.decisions import Context, Decision, MessageState, decide
+from core.domain.decisions import Context, Decision, MessageState, action_of, decide
 from core.domain.enums import (
     STATUS_STAGE,
     STATUS_TITLES,
@@ -23,6 +23,7 @@ from core.domain.enums import (
 )
 from core.domain.errors import ConflictError, IllegalTransition, NotFound, ValidationError
 from core.domain.permissions import relation
+from core.domain.workflow import transition
 from core.services import records
 from core.services.access import memberships, staff_roles_for
 from core.services.directory import Directory
@@ -102,8 +103,9 @@ def _resolve(d: Directory, m: t.Message, command: c.Command) -> c.Command:
         case c.ChangeCategory(subcategory_id=sub):
             info = d.subcategory(sub)
             routed = d.route(subcategory_id=info.id, territory_id=m.territory_id)
+            fast = d.policy(d.region_of(m.territory_id).id, info.id).fast_track
             return dataclasses.replace(command, category_id=info.category_id,
-                                       organisation_id=routed)
+                                       organisation_id=routed, fast_track=fast)
     return command
 
 
@@ -111,7 +113,7 @@ def _context(d: Directory, m: t.Message, command: c.Command, now: datetime) -> C
     region = d.region_of(m.territory_id)
     sub_id = command.subcategory_id if isinstance(command, c.ChangeCategory) else m.subcategory_id
     policy = d.policy(region.id, sub_id)
-    fast = m.fast_track or (isinstance(command, c.ChangeCategory) and policy.fast_track)
+    fast = command.fast_track if isinstance(command, c.ChangeCategory) else m.fast_track
     hours = region.fast_track_coordination_hours if fast else region.coordination_hours
     return Context(now=now, tz=region.tz, answer_days=policy.days(fast_track=fast),
                    coordination_hours=hours)
@@ -160,6 +162,8 @@ async def perform(
         if expected_version is not None and expected_version != m.version:
             raise ConflictError("Сообщение уже изменил другой сотрудник — обновите страницу",
                                 current_version=m.version)
+        # Role and status first: someone who may not act learns nothing from validation.
+        transition(Status(m.status), action_of(command), roles)
         command = _resolve(d, m, command)
         decision = decide(_state(m), command, roles=roles, ctx=_context(d, m, command, now))
         target = decision.target

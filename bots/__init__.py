@@ -1,0 +1,1 @@
+"""Messenger adapters over the core conversation engine."""

@@ -1,0 +1,1 @@
+"""Gospublics: organisations' social accounts, content plans and scheduled publishing."""

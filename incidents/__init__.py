@@ -1,0 +1,1 @@
+"""Incident monitoring: public posts read, classified with natasha, handed to core."""

@@ -1,0 +1,1 @@
+"""Staff web admin and the public side (widget, status page, public API)."""
