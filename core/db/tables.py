@@ -1,5 +1,9 @@
 """All tables, imported in one place so the metadata is complete for Alembic."""
 
+from typing import cast
+
+from sqlalchemy import Table
+
 from core.db.base import Base, metadata
 from core.db.tables_directory import (
     AutoRuleRow,
@@ -24,7 +28,16 @@ from core.db.tables_messages import (
     message_number_seq,
 )
 
+# Typed handles on the tables for Core statements on hot paths.
+MESSAGES = cast(Table, Message.__table__)
+EVENTS = cast(Table, MessageEvent.__table__)
+OUTBOX = cast(Table, OutboxRow.__table__)
+PHOTOS = cast(Table, MessagePhoto.__table__)
+CITIZENS = cast(Table, Citizen.__table__)
+IDENTITIES = cast(Table, CitizenIdentity.__table__)
+
 __all__ = [
+    "CITIZENS", "EVENTS", "IDENTITIES", "MESSAGES", "OUTBOX", "PHOTOS",
     "AutoRuleRow", "Base", "Category", "Citizen", "CitizenIdentity", "Counter", "Message",
     "MessageEvent", "MessagePhoto", "Organisation", "OutboxRow", "RegionSettings",
     "RegionSubcategory", "RoutingRuleRow", "Staff", "StaffRole", "Subcategory", "Territory",

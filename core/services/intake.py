@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
 
 from core.db import tables as t
 from core.domain import deadlines
 from core.domain.enums import (
     STATUS_STAGE,
-    Action,
-    ActorKind,
     Arrival,
     NotificationKind,
     Source,
@@ -25,10 +22,10 @@ from core.domain.enums import (
 from core.domain.errors import ValidationError
 from core.domain.routing import MessageFacts
 from core.ports import StoredFile
-from core.services import records
 from core.services.directory import Directory
 from core.services.platform import Platform
 from core.services.records import CitizenRef
+from core.services.registration import NewMessage, register
 from core.storage.images import validate_photo
 
 ADDRESS_MAX_LENGTH = 500
@@ -88,9 +85,9 @@ def _check_coordinates(lat: float | None, lon: float | None) -> None:
         raise ValidationError("Координаты вне допустимого диапазона", field="location")
 
 
-async def _existing(session: AsyncSession, key: str) -> t.Message | None:
-    return (await session.scalars(
-        select(t.Message).where(t.Message.idempotency_key == key))).one_or_none()
+_M = t.MESSAGES
+_FIND_BY_ID = select(_M.c.id, _M.c.number, _M.c.status, _M.c.organisation_id, _M.c.answer_due,
+                     _M.c.fast_track).where(_M.c.id == bindparam("id"))
 
 
 async def submit_message(
@@ -141,22 +138,12 @@ async def submit_message(
     now = p.clock.now()
     due = deadlines.answer_due(now, policy.days(fast_track=outcome.fast_track), region.tz)
 
-    async with p.db.transaction() as session:
-        if idempotency_key:
-            earlier = await _existing(session, idempotency_key)
-            if earlier is not None:
-                return _result(d, earlier, region.tz, created=False)
-        if isinstance(citizen, int):
-            citizen_id = citizen
-        elif citizen is None:  # e.g. an imported message with no way to reach its author
-            citizen_id = await records.create_anonymous_citizen(session, now)
-        else:
-            citizen_id = await records.get_or_create_citizen(session, citizen, now)
-        number = await records.next_message_number(session)
-        values = {
-            "number": number, "idempotency_key": idempotency_key, "source": source.value,
-            "citizen_id": citizen_id, "category_id": sub.category_id, "subcategory_id": sub.id,
-            "text": clean_text, "address": address, "latitude": latitude, "longitude": longitude,
+    org = d.organisations.get(outcome.organisation_id) if outcome.organisation_id else None
+    new = NewMessage(
+        values={
+            "idempotency_key": idempotency_key, "source": source.value,
+            "category_id": sub.category_id, "subcategory_id": sub.id, "text": clean_text,
+            "address": address, "latitude": latitude, "longitude": longitude,
             "territory_id": territory_id, "region_id": region.id,
             "source_organisation_id": source_org, "organisation_id": outcome.organisation_id,
             "executor_organisation_id": outcome.executor_organisation_id,
@@ -167,43 +154,23 @@ async def submit_message(
             "registered_at": now, "arrived_at": now, "answer_due": due,
             "coordination_due": None, "answer_attachments": [], "re_review_count": 0,
             "redirect_count": 0, "postponement_count": 0, "version": 1, "updated_at": now,
-        }
-        try:
-            if idempotency_key:
-                async with session.begin_nested():
-                    message_id = await _insert(session, values)
-            else:
-                message_id = await _insert(session, values)
-        except IntegrityError:
-            earlier = await _existing(session, idempotency_key) if idempotency_key else None
-            if earlier is None:
-                raise
-            return _result(d, earlier, region.tz, created=False)
-        if photos:
-            await session.execute(insert(t.MessagePhoto), [
-                {"message_id": message_id, "file_key": f.key, "content_type": f.content_type,
-                 "size": f.size, "position": i} for i, f in enumerate(photos)])
-        base_event = {"message_id": message_id, "actor_kind": ActorKind.SYSTEM.value,
-                      "to_status": Status.MODERATION.value,
-                      "to_stage": STATUS_STAGE[Status.MODERATION].value, "created_at": now}
-        await records.add_event(
-            session, **base_event, action=Action.REGISTER.value,
-            actor_citizen_id=citizen_id, organisation_id=outcome.organisation_id,
-            details={"source": source.value, "routed_to": organisation_id,
-                     "answer_due": due.isoformat(), "fast_track": outcome.fast_track})
-        for rule_id in outcome.applied_rule_ids:
-            await records.add_event(session, **base_event, action=Action.APPLY_AUTO_RULE.value,
-                                    auto_rule_id=rule_id, organisation_id=outcome.organisation_id,
-                                    from_status=Status.MODERATION.value,
-                                    from_stage=STATUS_STAGE[Status.MODERATION].value, details={})
-        org = d.organisations.get(outcome.organisation_id) if outcome.organisation_id else None
-        await records.add_notification(
-            session, citizen_id=citizen_id, source=source.value, message_id=message_id,
-            kind=NotificationKind.REGISTERED.value, now=now,
-            payload={"number": number, "organisation": org.display_name if org else None,
-                     "answer_due": due.isoformat(),
-                     "answer_due_date": f"{due.astimezone(region.tz):%d.%m.%Y}",
-                     "fast_track": outcome.fast_track, "subcategory": sub.name})
+        },
+        photos=tuple(photos),
+        auto_rule_ids=outcome.applied_rule_ids,
+        event_details={"source": source.value, "routed_to": organisation_id,
+                       "answer_due": due.isoformat(), "fast_track": outcome.fast_track},
+        notification_kind=NotificationKind.REGISTERED.value,
+        notification_payload={
+            "organisation": org.display_name if org else None, "answer_due": due.isoformat(),
+            "answer_due_date": f"{due.astimezone(region.tz):%d.%m.%Y}",
+            "fast_track": outcome.fast_track, "subcategory": sub.name},
+        now=now,
+    )
+    message_id, number, created = await register(p.db, citizen, new)
+    if not created:
+        async with p.db.engine.connect() as conn:
+            earlier = (await conn.execute(_FIND_BY_ID, {"id": message_id})).one()
+        return _result(d, earlier, region.tz, created=False)
     return SubmittedMessage(
         id=message_id, number=number, status=Status.MODERATION,
         organisation_id=outcome.organisation_id, organisation_name=org.name if org else None,
@@ -211,12 +178,7 @@ async def submit_message(
         fast_track=outcome.fast_track, created=True)
 
 
-async def _insert(session: AsyncSession, values: Mapping[str, object]) -> int:
-    result = await session.execute(insert(t.Message).values(**values).returning(t.Message.id))
-    return int(result.scalar_one())
-
-
-def _result(d: Directory, m: t.Message, tz: ZoneInfo, *, created: bool) -> SubmittedMessage:
+def _result(d: Directory, m: Any, tz: ZoneInfo, *, created: bool) -> SubmittedMessage:
     org = d.organisations.get(m.organisation_id) if m.organisation_id else None
     return SubmittedMessage(
         id=m.id, number=m.number, status=Status(m.status), organisation_id=m.organisation_id,

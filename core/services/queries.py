@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Select, select
 
@@ -12,6 +12,7 @@ from core.db import tables as t
 from core.domain.enums import Status
 from core.services.platform import Platform
 
+AnySelect = Select[Unpack[tuple[Any, ...]]]  # noqa: UP044 - the * form breaks mypy's alias
 OPEN_STATUSES = tuple(s.value for s in Status
                       if s not in (Status.ANSWERED, Status.CLOSED, Status.REJECTED))
 
@@ -21,8 +22,8 @@ def overdue_clause(now: datetime) -> Any:
 
 
 def message_query(*, status: str | None, organisation_id: int | None, overdue: bool,
-                  now: datetime) -> Select[*tuple[Any, ...]]:
-    q: Select[*tuple[Any, ...]] = (select(t.Message.number, t.Message.status, t.Message.stage, t.Category.slug,
+                  now: datetime) -> AnySelect:
+    q: AnySelect = (select(t.Message.number, t.Message.status, t.Message.stage, t.Category.slug,
                 t.Subcategory.slug, t.Organisation.code, t.Message.fast_track,
                 t.Message.answer_due, t.Message.registered_at)
          .join(t.Category, t.Category.id == t.Message.category_id)

@@ -9,15 +9,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.db import tables as t
 from core.domain.enums import Channel, Source
 from core.domain.errors import ValidationError
 
+# Helpers run on an ORM session or, on hot paths, on a bare connection.
+Executor = AsyncSession | AsyncConnection
 MESSAGE_COUNTER = "message_number"
+
+# Hot-path statements are built once: the values travel as bound parameters, so SQLAlchemy
+# reuses the compiled SQL instead of building a cache key from literal values on every call.
+MESSAGES, EVENTS, OUTBOX = t.MESSAGES, t.EVENTS, t.OUTBOX
+IDENTITIES, CITIZENS = t.IDENTITIES, t.CITIZENS
+INSERT_EVENT = insert(EVENTS)
+INSERT_OUTBOX = insert(OUTBOX)
+INSERT_CITIZEN = insert(CITIZENS).returning(CITIZENS.c.id)
+INSERT_IDENTITY = insert(IDENTITIES)
+FIND_IDENTITY = select(IDENTITIES.c.citizen_id).where(
+    IDENTITIES.c.channel == bindparam("channel"),
+    IDENTITIES.c.external_id == bindparam("external_id"))
+INSERT_MESSAGE_PG = (insert(MESSAGES).values(number=t.message_number_seq.next_value())
+                     .returning(MESSAGES.c.id, MESSAGES.c.number))
+INSERT_MESSAGE = insert(MESSAGES).returning(MESSAGES.c.id, MESSAGES.c.number)
 OUTBOX_PENDING = "pending"
 OUTBOX_SENT = "sent"
 OUTBOX_DEAD = "dead"
@@ -41,9 +58,24 @@ class CitizenRef:
     email: str | None = None
 
 
-async def next_message_number(session: AsyncSession) -> int:
-    if session.get_bind().dialect.name == "postgresql":
-        return int((await session.execute(t.message_number_seq.next_value().select())).scalar_one())
+def dialect_name(executor: Executor) -> str:
+    if isinstance(executor, AsyncConnection):
+        return executor.dialect.name
+    return executor.get_bind().dialect.name
+
+
+async def insert_message(session: Executor, values: dict[str, Any]) -> tuple[int, int]:
+    """Insert a message row with the next public number; return (id, number)."""
+    if dialect_name(session) == "postgresql":
+        # The sequence is read inside the INSERT: one round trip, no lock held until commit.
+        row = (await session.execute(INSERT_MESSAGE_PG, values)).one()
+    else:
+        number = await _next_counter(session)
+        row = (await session.execute(INSERT_MESSAGE, {**values, "number": number})).one()
+    return int(row[0]), int(row[1])
+
+
+async def _next_counter(session: Executor) -> int:
     # SQLite serialises writers, so the counter row is never contended across transactions.
     result = await session.execute(
         update(t.Counter).where(t.Counter.name == MESSAGE_COUNTER)
@@ -56,39 +88,35 @@ async def next_message_number(session: AsyncSession) -> int:
     return int(value)
 
 
-async def get_or_create_citizen(session: AsyncSession, ref: CitizenRef, now: datetime) -> int:
+async def get_or_create_citizen(session: Executor, ref: CitizenRef, now: datetime) -> int:
     if not ref.external_id.strip():
         raise ValidationError("Не указан идентификатор заявителя", field="citizen")
-    query = select(t.CitizenIdentity.citizen_id).where(
-        t.CitizenIdentity.channel == ref.channel.value,
-        t.CitizenIdentity.external_id == ref.external_id,
-    )
-    found = (await session.execute(query)).scalar_one_or_none()
+    key = {"channel": ref.channel.value, "external_id": ref.external_id}
+    found = (await session.execute(FIND_IDENTITY, key)).scalar_one_or_none()
     if found is not None:
         return int(found)
     try:
         async with session.begin_nested():
-            citizen_id = (await session.execute(
-                insert(t.Citizen).values(name=ref.name, phone=ref.phone, email=ref.email,
-                                         created_at=now).returning(t.Citizen.id)
-            )).scalar_one()
-            await session.execute(insert(t.CitizenIdentity).values(
-                citizen_id=citizen_id, channel=ref.channel.value,
-                external_id=ref.external_id, created_at=now))
+            citizen_id = (await session.execute(INSERT_CITIZEN, {
+                "name": ref.name, "phone": ref.phone, "email": ref.email,
+                "consent_at": None, "consent_version": None, "created_at": now})).scalar_one()
+            await session.execute(INSERT_IDENTITY, {
+                **key, "citizen_id": citizen_id, "unreachable_since": None, "created_at": now})
     except IntegrityError:
         # Another process created the same identity a moment ago; use theirs.
-        return int((await session.execute(query)).scalar_one())
+        return int((await session.execute(FIND_IDENTITY, key)).scalar_one())
     return int(citizen_id)
 
 
-async def create_anonymous_citizen(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(
-        insert(t.Citizen).values(created_at=now).returning(t.Citizen.id))
+async def create_anonymous_citizen(session: Executor, now: datetime) -> int:
+    result = await session.execute(INSERT_CITIZEN, {
+        "name": None, "phone": None, "email": None, "consent_at": None,
+        "consent_version": None, "created_at": now})
     return int(result.scalar_one())
 
 
 async def citizen_address(
-    session: AsyncSession, citizen_id: int, source: str
+    session: Executor, citizen_id: int, source: str
 ) -> tuple[str, str] | None:
     """The (channel, recipient) to notify: the channel the message came from, else the newest."""
     rows = (await session.execute(
@@ -104,12 +132,18 @@ async def citizen_address(
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-async def add_event(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(t.MessageEvent).values(**values))
+EVENT_DEFAULTS: dict[str, Any] = {
+    "actor_staff_id": None, "actor_citizen_id": None, "actor_role": None, "auto_rule_id": None,
+    "from_status": None, "from_stage": None, "organisation_id": None, "details": {},
+}
+
+
+async def add_event(session: Executor, **values: Any) -> None:
+    await session.execute(INSERT_EVENT, {**EVENT_DEFAULTS, **values})
 
 
 async def add_notification(
-    session: AsyncSession,
+    session: Executor,
     *,
     citizen_id: int,
     source: str,
@@ -117,14 +151,18 @@ async def add_notification(
     kind: str,
     payload: dict[str, Any],
     now: datetime,
+    address: tuple[str, str] | None = None,
 ) -> bool:
-    """Queue a notification in the caller's transaction; False if the citizen has no channel."""
-    address = await citizen_address(session, citizen_id, source)
+    """Queue a notification in the caller's transaction; False if the citizen has no channel.
+
+    ``address`` skips the look-up when the caller knows the channel (the citizen just wrote)."""
+    if address is None:
+        address = await citizen_address(session, citizen_id, source)
     if address is None:
         return False
-    await session.execute(insert(t.OutboxRow).values(
-        kind=kind, channel=address[0], recipient=address[1], citizen_id=citizen_id,
-        message_id=message_id, payload=payload, status=OUTBOX_PENDING, attempts=0,
-        next_attempt_at=now, created_at=now,
-    ))
+    await session.execute(INSERT_OUTBOX, {
+        "kind": kind, "channel": address[0], "recipient": address[1], "citizen_id": citizen_id,
+        "message_id": message_id, "payload": payload, "status": OUTBOX_PENDING, "attempts": 0,
+        "next_attempt_at": now, "claimed_until": None, "last_error": None, "created_at": now,
+        "sent_at": None})
     return True
