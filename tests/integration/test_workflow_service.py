@@ -80,7 +80,7 @@ async def test_full_lifecycle_with_low_rating_and_re_review(
     kinds = [n.kind for n in await f.outbox(p, mid)]
     assert kinds == ["registered", "status_changed", "status_changed", "answered", "re_review",
                      "status_changed", "answered", "closed"]
-    answered = [n for n in await f.outbox(p, mid) if n.kind == "answered"][0]
+    answered = next(n for n in await f.outbox(p, mid) if n.kind == "answered")
     assert answered.payload["answer"].startswith("Яма заделана")
 
 

@@ -1,0 +1,52 @@
+"""Citizens: consent to personal-data processing and contact details."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import update
+
+from core.db import tables as t
+from core.domain.errors import ValidationError
+from core.services.platform import Platform
+from core.services.records import CitizenRef, get_or_create_citizen
+
+PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+async def record_consent(p: Platform, *, citizen: CitizenRef) -> int:
+    """The citizen accepted the personal-data processing terms: store when and which version.
+    Nothing about a citizen is stored before this, except what the channel itself gives."""
+    now = p.clock.now()
+    async with p.db.core_transaction() as conn:
+        citizen_id = await get_or_create_citizen(conn, citizen, now)
+        await conn.execute(update(t.CITIZENS).where(t.CITIZENS.c.id == citizen_id).values(
+            consent_at=now, consent_version=p.settings.consent_version))
+    return citizen_id
+
+
+async def update_contacts(
+    p: Platform, *, citizen_id: int, name: str | None = None, phone: str | None = None,
+    email: str | None = None,
+) -> None:
+    values: dict[str, str] = {}
+    if name is not None:
+        name = name.strip()
+        if not 1 <= len(name) <= 255:
+            raise ValidationError("Имя — от 1 до 255 символов", field="name")
+        values["name"] = name
+    if phone is not None:
+        digits = re.sub(r"[\s()-]", "", phone)
+        if not PHONE_RE.match(digits):
+            raise ValidationError("Телефон — 10–15 цифр, например +79131234567", field="phone")
+        values["phone"] = digits
+    if email is not None:
+        email = email.strip().lower()
+        if not EMAIL_RE.match(email) or len(email) > 255:
+            raise ValidationError("Проверьте адрес электронной почты", field="email")
+        values["email"] = email
+    if values:
+        async with p.db.core_transaction() as conn:
+            await conn.execute(update(t.CITIZENS).where(t.CITIZENS.c.id == citizen_id)
+                               .values(**values))
