@@ -51,10 +51,15 @@ def coordination_due(start: datetime, hours: int) -> datetime:
     return (start + timedelta(hours=hours)).astimezone(UTC)
 
 
-def postponed_due(current_due: datetime, new_day: date, tz: ZoneInfo) -> datetime:
-    """Move an answer deadline to the end of ``new_day``; only later, and by at most 30 days."""
+def postponed_due(
+    current_due: datetime, new_day: date, tz: ZoneInfo, *, now: datetime | None = None
+) -> datetime:
+    """Move an answer deadline to the end of ``new_day``: later than both the current deadline
+    and today, and by at most 30 days."""
     require_aware(current_due)
     current_day = current_due.astimezone(tz).date()
+    if now is not None and new_day < now.astimezone(tz).date():
+        raise ValidationError("Новый срок не может быть в прошлом", field="new_due_date")
     if new_day <= current_day:
         raise ValidationError(
             f"Новый срок должен быть позже текущего ({current_day:%d.%m.%Y})",

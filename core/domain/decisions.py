@@ -22,6 +22,7 @@ ANSWER_MIN_LENGTH = 10
 ANSWER_MAX_LENGTH = 10_000
 REASON_MAX_LENGTH = 2_000
 RATING_LOW_MAX = 2
+RELATIONS = frozenset({"higher", "subordinate", "non_subordinate"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ class MessageState:
     re_review_count: int = 0
     redirect_count: int = 0
     postponement_count: int = 0
+    # When the current answer cycle began: registration, or the low rating that re-opened it.
+    cycle_started_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,8 @@ def decide(
     state: MessageState, command: c.Command, *, roles: frozenset[str], ctx: Context
 ) -> Decision:
     """Check the table and the command's own rules; return what must change."""
-    if isinstance(command, c.Rate) and not 1 <= command.score <= 5:
+    if isinstance(command, c.Rate) and (isinstance(command.score, bool)
+                                        or not 1 <= command.score <= 5):
         raise ValidationError("Оценка — целое число от 1 до 5", field="score")
     row = transition(state.status, action_of(command), roles)
     now = ctx.now
@@ -119,7 +123,7 @@ def decide(
     det: dict[str, Any] = {}
     match command:
         case c.ApproveModeration(organisation_id=org):
-            target = org or state.organisation_id
+            target = org if org is not None else state.organisation_id
             if target is None:
                 raise ValidationError("Выберите организацию, которой направить сообщение",
                                       field="organisation_id")
@@ -127,8 +131,13 @@ def decide(
                   "moderated_at": now}
         case c.ChangeCategory(category_id=cat, subcategory_id=sub, organisation_id=org,
                               fast_track=fast):
+            start = state.cycle_started_at or state.registered_at
+            due = deadlines.answer_due(start, ctx.answer_days, ctx.tz)
+            if state.postponement_count:
+                # A postponement the citizen was told of is never taken back silently.
+                due = max(due, state.answer_due)
             ch = {"category_id": cat, "subcategory_id": sub, "fast_track": fast,
-                  "answer_due": deadlines.answer_due(state.registered_at, ctx.answer_days, ctx.tz)}
+                  "answer_due": due}
             if org is not None:
                 ch["organisation_id"] = org
                 ch["executor_organisation_id"] = None
@@ -144,6 +153,8 @@ def decide(
                   "coordinated_at": now}
             det = {"comment": comment.strip()} if comment.strip() else {}
         case c.Redirect(organisation_id=org, relation=rel, reason=reason):
+            if rel not in RELATIONS:
+                raise ValueError(f"unknown organisation relation {rel!r}")
             det = {"reason": _text(reason, "причину перенаправления"), "relation": rel,
                    "to_organisation_id": org}
             if org == state.organisation_id:
@@ -177,7 +188,7 @@ def decide(
             ch = {"executor_staff_id": None}
             det = {"reason": _text(reason, "причину возврата")}
         case c.Postpone(reason=reason, new_due_date=new_day):
-            new_due = deadlines.postponed_due(state.answer_due, new_day, ctx.tz)
+            new_due = deadlines.postponed_due(state.answer_due, new_day, ctx.tz, now=now)
             ch = {"answer_due": new_due, "postponement_count": state.postponement_count + 1}
             det = {"reason": _text(reason, "причину переноса срока"),
                    "old_due": state.answer_due.isoformat(), "new_due": new_due.isoformat(),

@@ -65,7 +65,8 @@ def _state(m: t.Message) -> MessageState:
         registered_at=m.registered_at, answer_due=m.answer_due,
         coordination_due=m.coordination_due, answer_text=m.answer_text,
         re_review_count=m.re_review_count, redirect_count=m.redirect_count,
-        postponement_count=m.postponement_count)
+        postponement_count=m.postponement_count,
+        cycle_started_at=m.rated_at if m.re_review_count and m.rated_at else m.registered_at)
 
 
 async def _actor_roles(session: AsyncSession, d: Directory, m: t.Message, actor: Actor
