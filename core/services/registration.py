@@ -8,19 +8,17 @@ separate statements inside one transaction.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, insert, select, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import tables as t
-from core.db.base import UTCDateTime
 from core.db.database import Database
 from core.domain.enums import Action, ActorKind
 from core.ports import StoredFile
@@ -38,7 +36,6 @@ MESSAGE_COLUMNS = (
     "postponement_count", "version", "updated_at",
 )
 _JSON = ("auto_rule_ids", "answer_attachments", "ev_details", "o_payload")
-_TIMES = ("registered_at", "arrived_at", "answer_due", "coordination_due", "updated_at", "now")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +51,30 @@ class NewMessage:
     now: datetime
 
 
-def _postgres_statement(*, by_identity: bool) -> TextClause:
+@dataclass(frozen=True, slots=True)
+class PositionalSql:
+    """SQL with $1..$n placeholders and the parameter name behind each."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def from_named(cls, sql: str) -> PositionalSql:
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in names:
+                names.append(match.group(1))
+            return f"${names.index(match.group(1)) + 1}"
+
+        return cls(re.sub(r"(?<![:\w]):([a-z_][a-z0-9_]*)", number, sql), tuple(names))
+
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        return [json.dumps(params[n], ensure_ascii=False) if n in _JSON else params[n]
+                for n in self.names]
+
+
+def _postgres_statement(*, by_identity: bool) -> PositionalSql:
     """One statement that registers a message. The citizen comes from their channel identity
     (``by_identity``) or by id; when the identity is unknown nothing is inserted."""
     cols = ", ".join(MESSAGE_COLUMNS)
@@ -105,9 +125,7 @@ def _postgres_statement(*, by_identity: bool) -> TextClause:
     )
     SELECT id, number FROM m
     """
-    binds = [bindparam(name, type_=JSONB) for name in _JSON]
-    binds += [bindparam(name, type_=UTCDateTime()) for name in _TIMES]
-    return text(sql).bindparams(*binds)
+    return PositionalSql.from_named(sql)
 
 
 _PG_BY_IDENTITY = _postgres_statement(by_identity=True)
@@ -141,12 +159,23 @@ async def register(db: Database, citizen: CitizenRef | int | None, new: NewMessa
     return await _register_portable(db, citizen, new)
 
 
-@asynccontextmanager
-async def _autocommit(db: Database) -> AsyncIterator[AsyncConnection]:
-    """A connection where each statement is its own transaction (PostgreSQL statements are
-    atomic), saving the BEGIN and COMMIT round trips."""
-    async with db.engine.connect() as plain:
-        yield await plain.execution_options(isolation_level="AUTOCOMMIT")
+async def _run_pg(db: Database, statement: PositionalSql, params: dict[str, Any]
+                  ) -> tuple[int, int] | None:
+    """Run the registration statement on asyncpg directly, outside any transaction block: a
+    single PostgreSQL statement is atomic on its own, so there is no BEGIN/COMMIT round trip,
+    and asyncpg keeps the statement prepared per connection."""
+    async with db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        if driver is None:  # pragma: no cover - the pool hands out live connections
+            raise RuntimeError("database connection is closed")
+        row = await driver.fetchrow(statement.sql, *statement.args(params))
+    return (int(row[0]), int(row[1])) if row is not None else None
+
+
+async def _find_by_key(db: Database, key: str) -> tuple[int, int] | None:
+    async with db.engine.connect() as conn:
+        found = (await conn.execute(FIND_BY_KEY, {"key": key})).one_or_none()
+    return (int(found[0]), int(found[1])) if found is not None else None
 
 
 async def _register_postgres(db: Database, citizen: CitizenRef | int | None, new: NewMessage
@@ -166,12 +195,11 @@ async def _register_postgres(db: Database, citizen: CitizenRef | int | None, new
     if isinstance(citizen, CitizenRef):
         params |= {"c_channel": citizen.channel.value, "c_external_id": citizen.external_id,
                    "o_channel": citizen.channel.value, "o_recipient": citizen.external_id}
-        async with _autocommit(db) as conn:
-            row = (await conn.execute(_PG_BY_IDENTITY, params)).one_or_none()
-            if row is not None:
-                return int(row[0]), int(row[1]), True
-            if key and (found := (await conn.execute(FIND_BY_KEY, {"key": key})).one_or_none()):
-                return int(found[0]), int(found[1]), False
+        row = await _run_pg(db, _PG_BY_IDENTITY, params)
+        if row is not None:
+            return (*row, True)
+        if key and (found := await _find_by_key(db, key)):
+            return (*found, False)
     # A citizen new to us, or one given by id. One connection at a time: holding two per
     # request would let a burst of requests starve the pool.
     async with db.core_transaction() as tx:
@@ -179,12 +207,13 @@ async def _register_postgres(db: Database, citizen: CitizenRef | int | None, new
         address = await _address(tx, citizen, citizen_id, new.values["source"])
     if address:
         params |= {"o_channel": address[0], "o_recipient": address[1]}
-    async with _autocommit(db) as conn:
-        row = (await conn.execute(_PG_BY_ID, {**params, "citizen_id": citizen_id})).one_or_none()
-        if row is None:  # the idempotency key was used meanwhile
-            found = (await conn.execute(FIND_BY_KEY, {"key": key})).one()
-            return int(found[0]), int(found[1]), False
-        return int(row[0]), int(row[1]), True
+    row = await _run_pg(db, _PG_BY_ID, {**params, "citizen_id": citizen_id})
+    if row is not None:
+        return (*row, True)
+    found = await _find_by_key(db, key) if key else None  # the key was used meanwhile
+    if found is None:
+        raise RuntimeError("registration inserted nothing and no message holds its key")
+    return (*found, False)
 
 
 async def _register_portable(db: Database, citizen: CitizenRef | int | None, new: NewMessage
