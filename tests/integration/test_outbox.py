@@ -104,3 +104,25 @@ async def test_crashed_worker_lease_expires(platform: Platform, clock: FixedCloc
     assert (await deliver_once(platform, ChannelRegistry([channel]))).sent == 0
     clock.advance(minutes=3)
     assert (await deliver_once(platform, ChannelRegistry([channel]))).sent == 1
+
+
+async def test_concurrent_workers_claim_disjoint_rows(platform: Platform) -> None:
+    """Any number of workers share the outbox: no row is claimed twice at once."""
+    import asyncio
+
+    from core.notifications import outbox
+
+    for _ in range(30):
+        await f.file_message(platform)
+
+    async def claim() -> list[int]:
+        async with platform.db.transaction() as session:
+            batch = await outbox.claim(session, channels=["telegram"],
+                                       now=platform.clock.now(), limit=12)
+            await asyncio.sleep(0.05)  # hold the claim while the others look
+            return [n.outbox_id for n in batch]
+
+    batches = await asyncio.gather(*(claim() for _ in range(4)))
+    claimed = [i for b in batches for i in b]
+    assert len(claimed) == len(set(claimed))
+    assert len(claimed) == 30

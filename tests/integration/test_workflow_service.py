@@ -29,14 +29,19 @@ async def _to_new(p: Platform) -> int:
     return msg.id
 
 
-async def _to_answered(p: Platform) -> int:
-    mid = await _to_new(p)
+async def _answer(p: Platform, mid: int, text: str) -> None:
+    """Coordinator sends to execution, executor answers, manager approves."""
     nsk = await f.org_id(p, "NSK-ADM")
     await perform(p, message_id=mid, actor=await f.staff(p, "coordinator"),
                   command=c.SendToExecution(executor_organisation_id=nsk))
     await perform(p, message_id=mid, actor=await f.staff(p, "executor"),
-                  command=c.Answer(text="Яма заделана 3 июня, фото работ во вложении."))
+                  command=c.Answer(text=text))
     await perform(p, message_id=mid, actor=await f.staff(p, "manager"), command=c.ApproveAnswer())
+
+
+async def _to_answered(p: Platform) -> int:
+    mid = await _to_new(p)
+    await _answer(p, mid, "Яма заделана 3 июня, фото работ во вложении.")
     return mid
 
 
@@ -55,12 +60,7 @@ async def test_full_lifecycle_with_low_rating_and_re_review(
     assert row.rating == 2 and row.re_review_count == 1 and row.answer_text is None
     assert row.answer_due > clock.now()  # a fresh deadline, counted from the rating
     # Second round: answered again, rated 5, closed.
-    nsk = await f.org_id(p, "NSK-ADM")
-    await perform(p, message_id=mid, actor=await f.staff(p, "coordinator"),
-                  command=c.SendToExecution(executor_organisation_id=nsk))
-    await perform(p, message_id=mid, actor=await f.staff(p, "executor"),
-                  command=c.Answer(text="Повторно выполнен ремонт покрытия, акт приложен."))
-    await perform(p, message_id=mid, actor=await f.staff(p, "manager"), command=c.ApproveAnswer())
+    await _answer(p, mid, "Повторно выполнен ремонт покрытия, акт приложен.")
     done = await perform(p, message_id=mid, actor=CitizenActor(row.citizen_id),
                          command=c.Rate(score=5))
     assert done.status is Status.CLOSED
