@@ -58,7 +58,7 @@ async def run_worker_process(settings: Settings, *, console_fallback: bool) -> N
 
 async def run_up(settings: Settings) -> None:
     from core.services.demo_messages import create_demo_messages
-    from core.services.seed import is_seeded, seed_demo
+    from core.services.seed import demo_region, is_seeded, seed_demo
 
     await upgrade(settings.database_url)
     async with platform(settings) as p:
@@ -67,9 +67,12 @@ async def run_up(settings: Settings) -> None:
             created = await create_demo_messages(p)
             log.info("демо-данные загружены: организаций %s, сообщений %s",
                      report.organisations, created)
-            lines = [f"  {login:<14} {pw:<22} {role:<12} {org}"
-                     for login, pw, role, org in report.logins]
-            print("Учётные записи (только для демонстрации):\n" + "\n".join(lines), flush=True)
+        if settings.environment == "development":
+            lines = [f"  {person['login']:<14} {person['password']:<22} "
+                     f"{', '.join(person['roles']):<12} {person['organisation']}"
+                     for person in demo_region()["staff"]]
+            print("Демо-учётные записи (пароли — если их не меняли):\n" + "\n".join(lines),
+                  flush=True)
     print(f"ПОС запущена: база {settings.database_url}. Сообщения: `pos messages list`. "
           "Остановить — Ctrl+C.", flush=True)
     await run_worker_process(settings, console_fallback=True)
