@@ -68,13 +68,18 @@ class Decision:
         return self.transition.target
 
 
-def _text(value: str, what: str, *, minimum: int = 1, maximum: int = REASON_MAX_LENGTH) -> str:
+def _text(value: str, what: str, *, field: str = "reason", minimum: int = 1,
+          maximum: int = REASON_MAX_LENGTH) -> str:
+    """``what`` names the text in the accusative («причину возврата») for «Укажите …»."""
     value = value.strip()
+    if not value:
+        raise ValidationError(f"Укажите {what}", field=field)
     if len(value) < minimum:
-        raise ValidationError(f"Укажите {what}" if minimum == 1 else
-                              f"{what.capitalize()}: не короче {minimum} символов", field=what)
+        raise ValidationError(f"Слишком короткий текст: не меньше {minimum} символов",
+                              field=field)
     if len(value) > maximum:
-        raise ValidationError(f"{what.capitalize()}: не длиннее {maximum} символов", field=what)
+        raise ValidationError(f"Слишком длинный текст: не больше {maximum} символов",
+                              field=field)
     return value
 
 
@@ -129,6 +134,9 @@ def decide(
                                       field="organisation_id")
             ch = {"organisation_id": target, "arrival": Arrival.AFTER_MODERATION, **arrive,
                   "moderated_at": now}
+            if target != state.organisation_id:
+                # An executor chosen for the old organisation does not follow the message.
+                ch |= {"executor_organisation_id": None, "executor_staff_id": None}
         case c.ChangeCategory(category_id=cat, subcategory_id=sub, organisation_id=org,
                               fast_track=fast):
             start = state.cycle_started_at or state.registered_at
@@ -138,11 +146,12 @@ def decide(
                 due = max(due, state.answer_due)
             ch = {"category_id": cat, "subcategory_id": sub, "fast_track": fast,
                   "answer_due": due}
-            if org is not None:
-                ch["organisation_id"] = org
-                ch["executor_organisation_id"] = None
+            if org is not None and org != state.organisation_id:
+                ch |= {"organisation_id": org, "executor_organisation_id": None,
+                       "executor_staff_id": None}
         case c.ChangeOrganisation(organisation_id=org):
-            ch = {"organisation_id": org, "executor_organisation_id": None}
+            ch = {"organisation_id": org, "executor_organisation_id": None,
+                  "executor_staff_id": None}
         case c.Reject(reason=reason, comment=comment):
             ch = {"closed_at": now}
             det = {"reason": reason.value, "reason_title": REJECT_REASON_TITLES[reason],
@@ -176,13 +185,13 @@ def decide(
             det = {"comment": comment.strip()} if comment.strip() else {}
         case c.DeclineRedirect(comment=comment):
             ch = {"pending_organisation_id": None}
-            det = {"comment": _text(comment, "причину отказа")}
+            det = {"comment": _text(comment, "причину отказа", field="comment")}
         case c.ReturnToModeration(reason=reason):
             ch = {"executor_organisation_id": None, "executor_staff_id": None}
             det = {"reason": _text(reason, "причину возврата")}
         case c.Answer(text=text, attachments=files):
-            ch = {"answer_text": _text(text, "текст ответа", minimum=ANSWER_MIN_LENGTH,
-                                       maximum=ANSWER_MAX_LENGTH),
+            ch = {"answer_text": _text(text, "текст ответа", field="answer_text",
+                                       minimum=ANSWER_MIN_LENGTH, maximum=ANSWER_MAX_LENGTH),
                   "answer_attachments": list(files), "answer_prepared_at": now}
         case c.ReturnToCoordinator(reason=reason):
             ch = {"executor_staff_id": None}
@@ -196,7 +205,8 @@ def decide(
         case c.SendToSed(reference=ref):
             det = {"reference": ref.strip()} if ref.strip() else {}
         case c.ReceiveSedAnswer(text=text, reference=ref):
-            ch = {"answer_text": _text(text, "текст ответа из СЭД", maximum=ANSWER_MAX_LENGTH),
+            ch = {"answer_text": _text(text, "текст ответа из СЭД", field="answer_text",
+                                       maximum=ANSWER_MAX_LENGTH),
                   "arrival": Arrival.FROM_SED}
             det = {"reference": ref.strip()} if ref.strip() else {}
         case c.ApproveAnswer(comment=comment):
@@ -205,7 +215,7 @@ def decide(
             ch = {"answered_at": now}
             det = {"comment": comment.strip()} if comment.strip() else {}
         case c.SendBackForRework(comment=comment):
-            det = {"comment": _text(comment, "комментарий для доработки")}
+            det = {"comment": _text(comment, "комментарий для доработки", field="comment")}
         case c.Rate(score=score, comment=comment):
             ch = {"rating": score, "rating_comment": comment.strip()[:REASON_MAX_LENGTH] or None,
                   "rated_at": now}

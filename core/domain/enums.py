@@ -226,6 +226,7 @@ class NotificationKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     REJECTED = "rejected"
     POSTPONED = "postponed"
+    DEADLINE_CHANGED = "deadline_changed"
     ANSWERED = "answered"
     RE_REVIEW = "re_review"
     CLOSED = "closed"

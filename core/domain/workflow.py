@@ -70,7 +70,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                NotificationKind.STATUS_CHANGED),
         *_rows(_COORDINATION, Action.REQUEST_REDIRECT, Status.REDIRECT_REQUESTED, _COORD),
         *_rows(_COORDINATION, Action.RETURN_TO_MODERATION, Status.MODERATION, _COORD),
-        *_rows((*_COORDINATION, *_WORK), Action.SEND_TO_SED, Status.SENT_TO_SED, _EXEC),
+        *_rows(_COORDINATION, Action.SEND_TO_SED, Status.SENT_TO_SED, _COORD),
+        *_rows(_WORK, Action.SEND_TO_SED, Status.SENT_TO_SED, _EXEC),
         # A redirect to a non-subordinate organisation waits for a moderator.
         *_rows((Status.REDIRECT_REQUESTED,), Action.APPROVE_REDIRECT, Status.NEW, _MOD,
                NotificationKind.STATUS_CHANGED),

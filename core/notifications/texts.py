@@ -6,6 +6,18 @@ from typing import Any
 
 from core.domain.enums import NotificationKind
 
+# What a status means to the citizen, where the staff title says little to them.
+CITIZEN_STATUS = {
+    "new": "принято к рассмотрению",
+    "in_work": "в работе у исполнителя",
+    "redirect_requested": "передаётся в другую организацию",
+}
+
+
+def _sentence(text: object) -> str:
+    value = str(text or "").strip()
+    return value if value.endswith((".", "!", "?")) else value + "."
+
 
 def render(kind: str, payload: dict[str, Any]) -> str:
     number = payload.get("number")
@@ -21,20 +33,25 @@ def render(kind: str, payload: dict[str, Any]) -> str:
                 text += " Сообщение рассматривается в ускоренном порядке."
             return text
         case NotificationKind.STATUS_CHANGED:
-            text = f"Сообщение № {number}: статус «{payload.get('status_title')}»."
+            title = CITIZEN_STATUS.get(str(payload.get("status")), payload.get("status_title"))
+            text = f"Сообщение № {number}: {title}."
             if org:
                 text += f" Ответственная организация: {org}."
             return text
         case NotificationKind.REJECTED:
-            text = f"Сообщение № {number} отклонено модератором. Причина: {payload.get('reason')}."
+            text = (f"Сообщение № {number} отклонено модератором. "
+                    f"Причина: {_sentence(payload.get('reason'))}")
             if payload.get("comment"):
                 text += f" Комментарий: {payload['comment']}"
             return text
         case NotificationKind.POSTPONED:
             return (f"Срок ответа на сообщение № {number} продлён до {due}. "
-                    f"Причина: {payload.get('reason')}.")
+                    f"Причина: {_sentence(payload.get('reason'))}")
+        case NotificationKind.DEADLINE_CHANGED:
+            return (f"Сообщение № {number} уточнено модератором: {payload.get('subcategory')}. "
+                    f"Срок ответа — до {due}.")
         case NotificationKind.ANSWERED:
-            return (f"Получен ответ на сообщение № {number} от {org}:\n\n{payload.get('answer')}"
+            return (f"Ответ на сообщение № {number}. Отвечает: {org}.\n\n{payload.get('answer')}"
                     "\n\nОцените, пожалуйста, ответ от 1 до 5.")
         case NotificationKind.RE_REVIEW:
             return (f"Сообщение № {number} направлено на повторное рассмотрение. "

@@ -80,7 +80,8 @@ def test_approve_moderation_with_chosen_organisation(state: MessageState, ctx: C
     assert d.transition.target_stage is Stage.COORDINATION
     assert d.notification is NotificationKind.STATUS_CHANGED
     assert d.changes == {"organisation_id": OTHER_ORG, "arrival": Arrival.AFTER_MODERATION,
-                         **arrive(), "moderated_at": NOW}
+                         **arrive(), "moderated_at": NOW, "executor_organisation_id": None,
+                         "executor_staff_id": None}
     assert d.details == {}
 
 
@@ -157,7 +158,8 @@ def test_change_organisation(state: MessageState, ctx: Context) -> None:
     s = replace(state, status=Status.MODERATION)
     d = decide(s, c.ChangeOrganisation(organisation_id=OTHER_ORG), roles=MOD, ctx=ctx)
     assert d.target is Status.MODERATION
-    assert d.changes == {"organisation_id": OTHER_ORG, "executor_organisation_id": None}
+    assert d.changes == {"organisation_id": OTHER_ORG, "executor_organisation_id": None,
+                         "executor_staff_id": None}
 
 
 def test_reject(state: MessageState, ctx: Context) -> None:
@@ -245,7 +247,7 @@ def test_redirect_needs_a_reason(state: MessageState, ctx: Context) -> None:
 
 def test_redirect_reason_too_long(state: MessageState, ctx: Context) -> None:
     s = replace(state, status=Status.NEW)
-    with pytest.raises(ValidationError, match="не длиннее 2000 символов"):
+    with pytest.raises(ValidationError, match="не больше 2000 символов"):
         decide(s, c.Redirect(organisation_id=OTHER_ORG, relation="higher", reason="я" * 2001),
                roles=COORD, ctx=ctx)
 
@@ -311,9 +313,9 @@ def test_answer(state: MessageState, ctx: Context) -> None:
 def test_answer_shorter_than_ten_characters_is_refused(
     state: MessageState, ctx: Context, text: str
 ) -> None:
-    with pytest.raises(ValidationError, match="не короче 10 символов") as err:
+    with pytest.raises(ValidationError, match="не меньше 10 символов|Укажите текст ответа") as err:
         decide(state, c.Answer(text=text), roles=EXEC, ctx=ctx)
-    assert err.value.details == {"field": "текст ответа"}
+    assert err.value.details == {"field": "answer_text"}
 
 
 def test_answer_of_exactly_ten_characters(state: MessageState, ctx: Context) -> None:
@@ -323,7 +325,7 @@ def test_answer_of_exactly_ten_characters(state: MessageState, ctx: Context) -> 
 
 def test_answer_too_long(state: MessageState, ctx: Context) -> None:
     decide(state, c.Answer(text="я" * ANSWER_MAX_LENGTH), roles=EXEC, ctx=ctx)
-    with pytest.raises(ValidationError, match="не длиннее 10000 символов"):
+    with pytest.raises(ValidationError, match="не больше 10000 символов"):
         decide(state, c.Answer(text="я" * (ANSWER_MAX_LENGTH + 1)), roles=EXEC, ctx=ctx)
 
 
@@ -510,7 +512,7 @@ NOTIFY_CASES: list[tuple[Status, c.Command, frozenset[str], Status, Notification
     (Status.NEW, c.Redirect(OTHER_ORG, "non_subordinate", "причина"), COORD,
      Status.REDIRECT_REQUESTED, None),
     (Status.NEW, c.ReturnToModeration("причина"), COORD, Status.MODERATION, None),
-    (Status.NEW, c.SendToSed(), EXEC, Status.SENT_TO_SED, None),
+    (Status.NEW, c.SendToSed(), COORD, Status.SENT_TO_SED, None),
     (Status.REDIRECT_REQUESTED, c.ApproveRedirect(), MOD, Status.NEW,
      NotificationKind.STATUS_CHANGED),
     (Status.REDIRECT_REQUESTED, c.DeclineRedirect("причина"), MOD, Status.RETURNED, None),

@@ -46,7 +46,7 @@ EXPECTED: dict[tuple[Status, Action], tuple[Status, frozenset[str], Notification
             A.REDIRECT: (S.NEW, COORD, N.STATUS_CHANGED),
             A.REQUEST_REDIRECT: (S.REDIRECT_REQUESTED, COORD, None),
             A.RETURN_TO_MODERATION: (S.MODERATION, COORD, None),
-            A.SEND_TO_SED: (S.SENT_TO_SED, EXEC, None),
+            A.SEND_TO_SED: (S.SENT_TO_SED, COORD, None),
         }.items()
     },
     (S.IN_WORK, A.SEND_TO_SED): (S.SENT_TO_SED, EXEC, None),
@@ -216,7 +216,7 @@ def test_available_actions_examples_in_table_order() -> None:
         Action.APPROVE_MODERATION, Action.CHANGE_CATEGORY, Action.CHANGE_ORGANISATION,
         Action.REJECT,
     ]
-    assert available_actions(Status.NEW, frozenset({"executor"})) == [Action.SEND_TO_SED]
+    assert available_actions(Status.NEW, frozenset({"executor"})) == []
     assert available_actions(Status.IN_WORK, frozenset({"executor"})) == [
         Action.SEND_TO_SED, Action.ANSWER, Action.RETURN_TO_COORDINATOR, Action.POSTPONE,
     ]
