@@ -17,6 +17,7 @@ from core.domain.decisions import Context, Decision, MessageState, action_of, de
 from core.domain.enums import (
     STATUS_STAGE,
     STATUS_TITLES,
+    Action,
     ActorKind,
     NotificationKind,
     Status,
@@ -190,6 +191,14 @@ async def perform(
             organisation_id=changes.get("organisation_id", m.organisation_id),
             details=_jsonable(decision.details), created_at=now)
         notified = False
+        new_due = changes.get("answer_due", m.answer_due)
+        if decision.transition.action is Action.CHANGE_CATEGORY and new_due != m.answer_due:
+            # The citizen was told a deadline at registration; a new one is told too.
+            notified = await records.add_notification(
+                session, citizen_id=m.citizen_id, source=m.source, message_id=m.id,
+                kind=NotificationKind.DEADLINE_CHANGED.value, now=now,
+                payload={**_payload(d, m, decision, changes),
+                         "subcategory": d.subcategory(changes["subcategory_id"]).name})
         if decision.notification is not None:
             notified = await records.add_notification(
                 session, citizen_id=m.citizen_id, source=m.source, message_id=m.id,

@@ -1,8 +1,8 @@
 """Bulk import of messages from JSON Lines, one transaction per message.
 
 A line is reported as created only after its transaction committed, so a process killed midway
-loses nothing it reported. Each line carries an idempotency key derived from its content and
-position, so running the same file again after a crash skips what is already in.
+loses nothing it reported. Each line carries an idempotency key derived from its content, so
+running the file again (after a crash, or after fixing bad lines) skips what is already in.
 """
 
 from __future__ import annotations
@@ -53,11 +53,16 @@ def _str_or_none(record: dict[str, Any], key: str) -> str | None:
 
 
 async def import_lines(p: Platform, lines: Iterable[str]) -> AsyncIterator[ImportOutcome]:
+    seen: dict[str, int] = {}
     for lineno, line in enumerate(lines, 1):
         stripped = line.strip()
         if not stripped:
             continue
-        key = f"import:{hashlib.sha256(stripped.encode()).hexdigest()[:40]}:{lineno}"
+        # The key is the line's content and which repetition of it this is, not its position:
+        # an operator may fix or drop a bad line and run the file again.
+        digest = hashlib.sha256(stripped.encode()).hexdigest()[:40]
+        seen[digest] = seen.get(digest, 0) + 1
+        key = f"import:{digest}:{seen[digest]}"
         try:
             record = json.loads(stripped)
             if not isinstance(record, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,6 +79,15 @@ def _resolve_territory(d: Directory, territory: str | int | None, address: str |
     raise ValidationError("Укажите населённый пункт в адресе проблемы", field="address")
 
 
+def _scoped_key(key: str, source: Source, citizen: CitizenRef | int | None) -> str:
+    """A retry key belongs to one sender: another citizen's equal key is another message."""
+    if isinstance(citizen, CitizenRef):
+        who = f"{citizen.channel.value}:{citizen.external_id}"
+    else:
+        who = f"id:{citizen}" if citizen is not None else "anonymous"
+    return hashlib.sha256(f"{source.value}|{who}|{key}".encode()).hexdigest()
+
+
 def _check_coordinates(lat: float | None, lon: float | None) -> None:
     if (lat is None) != (lon is None):
         raise ValidationError("Укажите обе координаты: широту и долготу", field="location")
@@ -135,6 +145,8 @@ async def submit_message(
                      clean_text),
         organisation_id=organisation_id, fast_track=policy.fast_track,
     )
+    if idempotency_key:
+        idempotency_key = _scoped_key(idempotency_key, source, citizen)
     now = p.clock.now()
     due = deadlines.answer_due(now, policy.days(fast_track=outcome.fast_track), region.tz)
 

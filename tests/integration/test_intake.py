@@ -98,15 +98,17 @@ async def test_auto_rule_redirect_and_fast_track_accumulate(platform: Platform) 
 
 
 async def test_idempotency_key_returns_the_same_message(platform: Platform) -> None:
-    first = await f.file_message(platform, idempotency_key="k-1")
-    again = await f.file_message(platform, idempotency_key="k-1")
+    ref = f.citizen()
+    first = await f.file_message(platform, idempotency_key="k-1", citizen=ref)
+    again = await f.file_message(platform, idempotency_key="k-1", citizen=ref)
     assert (again.id, again.number, again.created) == (first.id, first.number, False)
     assert len(await f.outbox(platform)) == 1
 
 
 async def test_concurrent_retries_with_one_key_create_one_message(platform: Platform) -> None:
-    results = await asyncio.gather(*(f.file_message(platform, idempotency_key="same")
-                                     for _ in range(8)))
+    ref = f.citizen()
+    results = await asyncio.gather(*(f.file_message(platform, idempotency_key="same",
+                                                    citizen=ref) for _ in range(8)))
     assert len({r.id for r in results}) == 1
     assert sum(r.created for r in results) == 1
 
@@ -148,3 +150,9 @@ async def test_bad_input_gets_a_clear_error_and_stores_nothing(
     with pytest.raises((ValidationError, NotFound), match=message):
         await f.file_message(platform, **overrides)
     assert await f.outbox(platform) == []
+
+
+async def test_idempotency_keys_belong_to_one_sender(platform: Platform) -> None:
+    mine = await f.file_message(platform, idempotency_key="k-1", citizen=f.citizen())
+    theirs = await f.file_message(platform, idempotency_key="k-1", citizen=f.citizen(Channel.VK))
+    assert theirs.created and theirs.id != mine.id

@@ -237,6 +237,9 @@ async def test_change_category_recomputes_deadline_and_route(platform: Platform)
     assert row.organisation_id == await f.org_id(platform, "MINZDRAV-54")
     assert row.answer_due > msg.answer_due
     assert row.status == "moderation"
+    note = (await f.outbox(platform, msg.id))[-1]
+    assert note.kind == "deadline_changed"
+    assert note.payload["answer_due_date"] == "01.07.2026"
 
 
 async def test_staff_actor_must_be_active(platform: Platform) -> None:

@@ -313,7 +313,7 @@ def test_answer(state: MessageState, ctx: Context) -> None:
 def test_answer_shorter_than_ten_characters_is_refused(
     state: MessageState, ctx: Context, text: str
 ) -> None:
-    with pytest.raises(ValidationError, match="не меньше 10 символов|Укажите текст ответа") as err:
+    with pytest.raises(ValidationError, match=r"не меньше 10 символов|Укажите текст ответа") as err:
         decide(state, c.Answer(text=text), roles=EXEC, ctx=ctx)
     assert err.value.details == {"field": "answer_text"}
 
