@@ -57,6 +57,7 @@ class Notification:
     channel: str
     recipient: str
     payload: dict[str, Any]
+    claim_token: str = ""
 
 
 class DeliveryError(Exception):

@@ -48,6 +48,8 @@ class Organisation(Base):
     territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A moderation centre (such as the regional ЦУР) moderates messages in its territory.
+    moderates: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Staff(Base):

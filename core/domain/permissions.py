@@ -3,17 +3,20 @@
 A role counts for a message only where the organisation tree and the territory tree say so:
 - coordinator, manager, executor, admin, smm — in the message's current organisation;
 - executor — also in the executing organisation a coordinator or an auto-rule chose;
-- moderator and admin — in an organisation whose territory contains the message's territory
-  (the regional ЦУР moderates the whole region);
+- moderator and admin — in a moderation centre whose territory contains the message's
+  territory (the regional ЦУР moderates the whole region); an admin of any other organisation
+  only sees its own organisation's messages;
 - curator — in an organisation above the message's organisation (read-only oversight).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.domain.enums import Role
+
+ORG_ADMIN = "org_admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ def roles_for_message(
     *,
     org_ancestors: Mapping[int, Sequence[int]],
     org_territory: Mapping[int, int],
+    moderation_centres: Collection[int] = (),
 ) -> frozenset[str]:
     """``org_ancestors[o]``: o's ancestors, parent first; ``org_territory[o]``: o's territory."""
     roles: set[str] = set()
@@ -43,12 +47,14 @@ def roles_for_message(
     for m in memberships:
         org = m.organisation_id
         covers_territory = org_territory.get(org) in scope.territory_path
-        if m.role in (Role.MODERATOR, Role.ADMIN) and covers_territory:
+        if (m.role in (Role.MODERATOR, Role.ADMIN) and covers_territory
+                and org in moderation_centres):
             roles.add(m.role.value)
-        if org == message_org and m.role in (
-            Role.COORDINATOR, Role.MANAGER, Role.EXECUTOR, Role.ADMIN, Role.SMM
-        ):
+        if org == message_org and m.role in (Role.COORDINATOR, Role.MANAGER, Role.EXECUTOR,
+                                             Role.SMM):
             roles.add(m.role.value)
+        if org == message_org and m.role is Role.ADMIN:
+            roles.add(ORG_ADMIN)  # sees the messages; acting on them needs a working role
         if m.role is Role.EXECUTOR and org == scope.executor_organisation_id:
             roles.add(m.role.value)
         if m.role is Role.CURATOR and (org == message_org or org in above_message_org):

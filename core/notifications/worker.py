@@ -77,11 +77,13 @@ async def deliver_once(p: Platform, registry: ChannelRegistry) -> DeliveryStats:
         except DeliveryError as exc:
             async with p.db.transaction() as session:
                 status = await outbox.mark_failed(
-                    session, n.outbox_id, p.clock.now(), error=str(exc),
+                    session, n, p.clock.now(), error=str(exc),
                     retry_after=exc.retry_after, permanent=exc.permanent,
                     max_attempts=p.settings.outbox_max_attempts)
             if exc.permanent:
                 await _unreachable(p, n)
+            if status == "superseded":
+                continue
             if status == "dead":
                 stats.dead += 1
                 log.warning("outbox %s to %s gave up: %s", n.outbox_id, n.channel, exc)
@@ -92,12 +94,12 @@ async def deliver_once(p: Platform, registry: ChannelRegistry) -> DeliveryStats:
             log.exception("outbox %s: sender failed unexpectedly", n.outbox_id)
             async with p.db.transaction() as session:
                 await outbox.mark_failed(
-                    session, n.outbox_id, p.clock.now(), error=repr(exc), retry_after=None,
+                    session, n, p.clock.now(), error=repr(exc), retry_after=None,
                     permanent=False, max_attempts=p.settings.outbox_max_attempts)
             stats.retried += 1
             continue
         async with p.db.transaction() as session:
-            await outbox.mark_sent(session, n.outbox_id, p.clock.now())
+            await outbox.mark_sent(session, n, p.clock.now())
         stats.sent += 1
     return stats
 

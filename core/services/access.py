@@ -36,7 +36,8 @@ def staff_roles_for(d: Directory, message: t.Message, member: list[Membership]) 
     scope = MessageScope(message.organisation_id, message.executor_organisation_id,
                          d.territory_path(message.territory_id))
     return roles_for_message(member, scope, org_ancestors=d.org_ancestors_map(),
-                             org_territory=d.org_territories())
+                             org_territory=d.org_territories(),
+                             moderation_centres=d.moderation_centres())
 
 
 async def get_message_for_staff(

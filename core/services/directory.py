@@ -47,6 +47,7 @@ class OrgInfo:
     territory_id: int
     parent_id: int | None
     is_active: bool
+    moderates: bool = False
 
     @property
     def display_name(self) -> str:
@@ -177,6 +178,9 @@ class Directory:
     def org_ancestors_map(self) -> dict[int, tuple[int, ...]]:
         return self._org_ancestors
 
+    def moderation_centres(self) -> frozenset[int]:
+        return frozenset(o.id for o in self.organisations.values() if o.moderates)
+
     def org_territories(self) -> dict[int, int]:
         return {o.id: o.territory_id for o in self.organisations.values()}
 
@@ -249,7 +253,7 @@ async def load_directory(session: AsyncSession) -> Directory:
             default_organisation_id=s.default_organisation_id if s else None,
         )
     organisations = {r.id: OrgInfo(r.id, r.code, r.name, r.short_name, r.kind, r.territory_id,
-                                   r.parent_id, r.is_active)
+                                   r.parent_id, r.is_active, r.moderates)
                      for r in (await session.scalars(select(t.Organisation))).all()}
     categories = {r.id: CategoryInfo(r.id, r.slug, r.name, r.position)
                   for r in (await session.scalars(select(t.Category))).all()}

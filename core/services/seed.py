@@ -70,11 +70,15 @@ async def _organisations(session: AsyncSession, doc: dict[str, Any], terr: dict[
                              short_name=item.get("short_name"),
                              kind=OrgKind(item["kind"]).value, territory_id=terr[item["territory"]],
                              parent_id=ids[item["parent"]] if item.get("parent") else None,
-                             is_active=True)
+                             is_active=True, moderates=item["code"] in _moderation_centres(doc))
         session.add(row)
         await session.flush()
         ids[item["code"]] = row.id
     return ids
+
+
+def _moderation_centres(doc: dict[str, Any]) -> list[str]:
+    return list(doc["region"].get("moderation_centres") or ["CUR-54"])
 
 
 async def seed_demo(p: Platform) -> SeedReport:

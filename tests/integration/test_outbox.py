@@ -102,8 +102,31 @@ async def test_crashed_worker_lease_expires(platform: Platform, clock: FixedCloc
     assert len(claimed) == 1
     channel = FlakyChannel()
     assert (await deliver_once(platform, ChannelRegistry([channel]))).sent == 0
-    clock.advance(minutes=3)
+    clock.advance(minutes=11)
     assert (await deliver_once(platform, ChannelRegistry([channel]))).sent == 1
+
+
+async def test_a_worker_past_its_lease_cannot_undo_a_delivery(
+    platform: Platform, clock: FixedClock
+) -> None:
+    """Worker A stalls past its lease; B delivers; A's late failure must not re-open the row."""
+    from core.notifications import outbox
+
+    await f.file_message(platform)
+    async with platform.db.transaction() as session:
+        [stalled] = await outbox.claim(session, channels=["telegram"], now=clock.now(), limit=1)
+    clock.advance(minutes=11)
+    channel = FlakyChannel()
+    assert (await deliver_once(platform, ChannelRegistry([channel]))).sent == 1
+    async with platform.db.transaction() as session:
+        status = await outbox.mark_failed(session, stalled, clock.now(), error="timeout",
+                                          retry_after=None, permanent=False, max_attempts=5)
+    assert status == "superseded"
+    [row] = await f.outbox(platform)
+    assert row.status == "sent"
+    clock.advance(hours=2)
+    assert (await deliver_once(platform, ChannelRegistry([channel]))).sent == 0
+    assert len(channel.delivered) == 1
 
 
 async def test_concurrent_workers_claim_disjoint_rows(platform: Platform) -> None:

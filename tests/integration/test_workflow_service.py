@@ -247,3 +247,39 @@ async def test_staff_actor_must_be_active(platform: Platform) -> None:
     with pytest.raises(PermissionDenied):
         await perform(platform, message_id=mid, actor=StaffActor(987_654),
                       command=c.SendToExecution(executor_organisation_id=1))
+
+
+async def test_admin_or_moderator_outside_a_moderation_centre_cannot_moderate(
+    platform: Platform
+) -> None:
+    from core.domain.enums import Role
+    from core.services.staff import add_staff
+
+    msg = await f.file_message(platform)
+    for login, org in (("school.admin", "NSK-GYM1"), ("health.admin", "MINZDRAV-54")):
+        staff_id = await add_staff(platform, org=org, role=Role.ADMIN, login=login,
+                                   password="long-enough-1")
+        with pytest.raises(NotFound):
+            await perform(platform, message_id=msg.id, actor=StaffActor(staff_id),
+                          command=c.Reject(reason=RejectReason.SPAM))
+    nsk_admin = await add_staff(platform, org="NSK-ADM", role=Role.ADMIN, login="nsk.admin",
+                                password="long-enough-1")
+    with pytest.raises(PermissionDenied):  # sees its organisation's message, cannot moderate it
+        await perform(platform, message_id=msg.id, actor=StaffActor(nsk_admin),
+                      command=c.Reject(reason=RejectReason.SPAM))
+    assert (await f.message_row(platform, msg.id)).status == "moderation"
+
+
+async def test_overdue_query_finds_late_open_messages_only(
+    platform: Platform, clock: FixedClock
+) -> None:
+    from core.services.queries import iter_messages
+
+    late = await f.file_message(platform)          # potholes: due in 5 days
+    answered = await _to_answered(platform)        # answered: never overdue
+    clock.advance(days=6)
+    fresh = await f.file_message(platform)
+    overdue = [r["number"] async for r in iter_messages(platform, overdue=True)]
+    assert late.number in overdue
+    assert fresh.number not in overdue
+    assert (await f.message_row(platform, answered)).number not in overdue

@@ -19,13 +19,15 @@ from core.domain.permissions import (
 # 6 a federal body with no territory in the region.
 ORG_ANCESTORS: dict[int, list[int]] = {1: [], 2: [1], 3: [2, 1], 4: [1], 6: []}
 ORG_TERRITORY: dict[int, int] = {1: 1, 2: 2, 3: 2, 4: 4, 6: 99}
+# Organisations 1, 2 and 6 are moderation centres; 3 and 4 are not.
+CENTRES = frozenset({1, 2, 6})
 SCOPE = MessageScope(organisation_id=2, executor_organisation_id=3, territory_path=(5, 2, 1))
 
 
 def roles(*memberships: tuple[int, Role], scope: MessageScope = SCOPE) -> frozenset[str]:
     return roles_for_message(
         [Membership(org, role) for org, role in memberships], scope,
-        org_ancestors=ORG_ANCESTORS, org_territory=ORG_TERRITORY,
+        org_ancestors=ORG_ANCESTORS, org_territory=ORG_TERRITORY, moderation_centres=CENTRES,
     )
 
 
@@ -47,8 +49,10 @@ def roles(*memberships: tuple[int, Role], scope: MessageScope = SCOPE) -> frozen
     ((4, Role.MODERATOR), set()),
     ((6, Role.MODERATOR), set()),
     ((1, Role.ADMIN), {"admin"}),
-    ((2, Role.ADMIN), {"admin"}),
+    ((2, Role.ADMIN), {"admin", "org_admin"}),
     ((4, Role.ADMIN), set()),
+    ((3, Role.MODERATOR), set()),
+    ((3, Role.ADMIN), set()),
     ((1, Role.CURATOR), {"curator"}),
     ((2, Role.CURATOR), {"curator"}),
     ((3, Role.CURATOR), set()),
@@ -89,7 +93,19 @@ def test_moderator_needs_territory_even_in_the_message_organisation() -> None:
                          territory_path=(5, 2, 1))
     assert roles((6, Role.MODERATOR), scope=scope) == frozenset()
     assert roles((6, Role.COORDINATOR), (6, Role.ADMIN), scope=scope) == frozenset(
-        {"coordinator", "admin"})
+        {"coordinator", "org_admin"})
+
+
+def test_admin_of_an_ordinary_organisation_sees_but_cannot_moderate() -> None:
+    from core.domain.enums import Status
+    from core.domain.workflow import available_actions
+
+    scope = MessageScope(organisation_id=3, executor_organisation_id=None,
+                         territory_path=(5, 2, 1))
+    got = roles((3, Role.ADMIN), (3, Role.MODERATOR), scope=scope)
+    assert got == frozenset({"org_admin"})
+    assert can_view(got)
+    assert available_actions(Status.MODERATION, got) == []
 
 
 def test_unknown_organisation_territory_covers_nothing() -> None:
