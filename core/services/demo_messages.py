@@ -45,6 +45,9 @@ async def create_demo_messages(p: Platform) -> int:
     """Create the demo messages and move each as far as its script says. Returns the count."""
     async with p.db.sessions() as session:
         staff = {s.login: s.id for s in (await session.scalars(select(t.Staff))).all()}
+        # Demo messages all go to the demo coordinator's organisation so one login shows all.
+        org_id = (await session.scalars(select(t.StaffRole.organisation_id).where(
+            t.StaffRole.staff_id == staff["coordinator"]))).first()
     d = await p.directory.get()
     mod, coord = StaffActor(staff["moderator"]), StaffActor(staff["coordinator"])
     execu, boss = StaffActor(staff["executor"]), StaffActor(staff["manager"])
@@ -58,10 +61,6 @@ async def create_demo_messages(p: Platform) -> int:
         created += 1
         if goal == "moderation":
             continue
-        # Demo messages all go to the demo coordinator's organisation so one login shows all.
-        async with p.db.sessions() as session:
-            org_id = (await session.scalars(select(t.StaffRole.organisation_id).where(
-                t.StaffRole.staff_id == coord.staff_id))).first()
         steps: list[tuple[StaffActor | CitizenActor, c.Command]] = [
             (mod, c.ApproveModeration(organisation_id=org_id))]
         if goal != "new":
@@ -75,13 +74,12 @@ async def create_demo_messages(p: Platform) -> int:
                                                "Спасибо за обращение.")))
         if goal in ("answered", "closed", "re_review"):
             steps.append((boss, c.ApproveAnswer()))
-        async with p.db.sessions() as session:
-            citizen_id = (await session.scalars(select(t.Message.citizen_id).where(
-                t.Message.id == msg.id))).one()
-        if goal == "closed":
-            steps.append((CitizenActor(citizen_id), c.Rate(score=5)))
-        if goal == "re_review":
-            steps.append((CitizenActor(citizen_id), c.Rate(score=2, comment="Фонари не горят")))
+        if goal in ("closed", "re_review"):
+            async with p.db.sessions() as session:
+                author = CitizenActor((await session.scalars(select(t.Message.citizen_id).where(
+                    t.Message.id == msg.id))).one())
+            steps.append((author, c.Rate(score=5) if goal == "closed" else
+                          c.Rate(score=2, comment="Фонари не горят")))
         try:
             for actor, command in steps:
                 await perform(p, message_id=msg.id, actor=actor, command=command)

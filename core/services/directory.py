@@ -104,6 +104,8 @@ class Directory:
     _org_ancestors: dict[int, tuple[int, ...]] = field(default_factory=dict)
     _place_re: re.Pattern[str] | None = None
     _place_ids: dict[str, list[int]] = field(default_factory=dict)
+    _org_territory: dict[int, int] = field(default_factory=dict)
+    _moderation_centres: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         self.territory_by_code = {x.code: x.id for x in self.territories.values()}
@@ -116,6 +118,10 @@ class Directory:
             chain = self._walk(oid, lambda i: self.organisations[i].parent_id)
             self._org_ancestors[oid] = chain[1:]
         self._build_place_index()
+        # Read on every staff action (scope checks): computed once per snapshot.
+        self._org_territory = {o.id: o.territory_id for o in self.organisations.values()}
+        self._moderation_centres = frozenset(o.id for o in self.organisations.values()
+                                             if o.moderates)
 
     @staticmethod
     def _walk(start: int, parent: Callable[[int], int | None]) -> tuple[int, ...]:
@@ -179,10 +185,10 @@ class Directory:
         return self._org_ancestors
 
     def moderation_centres(self) -> frozenset[int]:
-        return frozenset(o.id for o in self.organisations.values() if o.moderates)
+        return self._moderation_centres
 
     def org_territories(self) -> dict[int, int]:
-        return {o.id: o.territory_id for o in self.organisations.values()}
+        return self._org_territory
 
     def subordinates(self, organisation_id: int) -> list[int]:
         """The organisation itself and everything below it."""

@@ -32,8 +32,6 @@ INSERT_IDENTITY = insert(IDENTITIES)
 FIND_IDENTITY = select(IDENTITIES.c.citizen_id).where(
     IDENTITIES.c.channel == bindparam("channel"),
     IDENTITIES.c.external_id == bindparam("external_id"))
-INSERT_MESSAGE_PG = (insert(MESSAGES).values(number=t.message_number_seq.next_value())
-                     .returning(MESSAGES.c.id, MESSAGES.c.number))
 INSERT_MESSAGE = insert(MESSAGES).returning(MESSAGES.c.id, MESSAGES.c.number)
 OUTBOX_PENDING = "pending"
 OUTBOX_SENT = "sent"
@@ -65,13 +63,10 @@ def dialect_name(executor: Executor) -> str:
 
 
 async def insert_message(session: Executor, values: dict[str, Any]) -> tuple[int, int]:
-    """Insert a message row with the next public number; return (id, number)."""
-    if dialect_name(session) == "postgresql":
-        # The sequence is read inside the INSERT: one round trip, no lock held until commit.
-        row = (await session.execute(INSERT_MESSAGE_PG, values)).one()
-    else:
-        number = await _next_counter(session)
-        row = (await session.execute(INSERT_MESSAGE, {**values, "number": number})).one()
+    """Insert a message row with the next number from the counters row; return (id, number).
+    PostgreSQL takes its numbers from a sequence inside the registration statement instead."""
+    number = await _next_counter(session)
+    row = (await session.execute(INSERT_MESSAGE, {**values, "number": number})).one()
     return int(row[0]), int(row[1])
 
 
