@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me"
@@ -35,6 +36,23 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=12, ge=1)
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
 
+    # Telegram bot. The API address may point at any Bot API-compatible server (a self-hosted
+    # telegram-bot-api, or the tests' fake).
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    # Webhook mode (`pos bot telegram --webhook`): the public https address Telegram posts to,
+    # and the secret Telegram sends back in a header (derived from secret_key when unset).
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_polling_concurrency: int = Field(default=200, ge=1)
+    # Per-citizen flood limit: a burst of this many updates, refilled at the rate per second.
+    bot_flood_burst: int = Field(default=20, ge=1)
+    bot_flood_rate: float = Field(default=2.0, gt=0)
+
+    # The HTTP server (webhooks now; the web admin and public API later).
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+
     # The consent text version citizens accept (see docs/consent.md).
     consent_version: str = "2026-01"
 
@@ -45,6 +63,14 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("production needs PostgreSQL: set POS_DATABASE_URL")
         return self
+
+    @property
+    def webhook_secret(self) -> str:
+        """Telegram allows 1–256 characters of A–Z, a–z, 0–9, _ and -."""
+        if self.telegram_webhook_secret is not None:
+            return self.telegram_webhook_secret.get_secret_value()
+        digest = hashlib.sha256(f"telegram-webhook|{self.secret_key}".encode()).hexdigest()
+        return digest[:48]
 
     @property
     def files_dir(self) -> Path:

@@ -216,6 +216,22 @@ def worker(
     _run(run_worker_process(_settings(), console_fallback=console))
 
 
+bot_app = typer.Typer(help="Боты для граждан.", no_args_is_help=True)
+app.add_typer(bot_app, name="bot")
+
+
+@bot_app.command("telegram")
+def bot_telegram(
+    webhook: Annotated[bool, typer.Option(help="Принимать обновления через вебхук на "
+                                               "HTTP-сервере вместо long polling")] = False,
+) -> None:
+    """Run the Telegram bot (POS_TELEGRAM_TOKEN, POS_TELEGRAM_API_URL)."""
+    from pos.runtime import run_telegram_process
+
+    _logging()
+    _run(run_telegram_process(_settings(), webhook=webhook))
+
+
 @app.command("up")
 def up() -> None:
     """Run the platform on the configured database: migrate, seed demo data on first start,

@@ -1,13 +1,16 @@
-"""Long-running processes: the worker (outbox + scheduled jobs) and `pos up`."""
+"""Long-running processes: the worker (outbox + scheduled jobs), the bots, and `pos up`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from core.conversations.store import forget_handled_updates
 from core.db.migrate import upgrade
 from core.notifications.worker import run_worker
 from core.services.actions import close_unrated
@@ -18,6 +21,8 @@ from pos.wiring import channel_registry, platform
 log = logging.getLogger("pos")
 
 CLOSE_UNRATED_JOB = "messages.close_unrated"
+FORGET_UPDATES_JOB = "bots.forget_handled_updates"
+HANDLED_UPDATES_KEPT = timedelta(days=2)
 
 
 async def close_unrated_job(p: Platform) -> None:
@@ -26,11 +31,17 @@ async def close_unrated_job(p: Platform) -> None:
         log.info("закрыто сообщений без оценки: %s", closed)
 
 
+async def forget_updates_job(p: Platform) -> None:
+    await forget_handled_updates(p.db, now=p.clock.now(), keep=HANDLED_UPDATES_KEPT)
+
+
 def _scheduler(p: Platform) -> AsyncIOScheduler:
     # Maintenance jobs are re-added with fixed ids at every start, so the memory store loses
     # nothing on restart; content publishing (gospublics) keeps its jobs in the database.
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(close_unrated_job, "interval", minutes=15, id=CLOSE_UNRATED_JOB,
+                      replace_existing=True, args=[p], coalesce=True, max_instances=1)
+    scheduler.add_job(forget_updates_job, "interval", hours=1, id=FORGET_UPDATES_JOB,
                       replace_existing=True, args=[p], coalesce=True, max_instances=1)
     return scheduler
 
@@ -43,10 +54,8 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-async def run_worker_process(settings: Settings, *, console_fallback: bool) -> None:
-    stop = _stop_event()
-    async with platform(settings) as p:
-        registry = channel_registry(settings, console_fallback=console_fallback)
+async def _worker(p: Platform, stop: asyncio.Event, *, console_fallback: bool) -> None:
+    async with channel_registry(p, console_fallback=console_fallback) as registry:
         scheduler = _scheduler(p)
         scheduler.start()
         log.info("worker: каналы %s", ", ".join(registry.channels) or "не настроены")
@@ -54,6 +63,82 @@ async def run_worker_process(settings: Settings, *, console_fallback: bool) -> N
             await run_worker(p, registry, stop=stop)
         finally:
             scheduler.shutdown(wait=False)
+
+
+async def run_worker_process(settings: Settings, *, console_fallback: bool) -> None:
+    stop = _stop_event()
+    async with platform(settings) as p:
+        await _worker(p, stop, console_fallback=console_fallback)
+
+
+async def _telegram_polling(p: Platform, stop: asyncio.Event) -> None:
+    from bots.telegram.app import create_bot, create_dispatcher
+    from bots.telegram.run import run_polling
+
+    bot = create_bot(p.settings)
+    try:
+        await run_polling(p, bot, create_dispatcher(p, bot), stop)
+    finally:
+        await bot.session.close()
+
+
+async def _telegram_webhook(p: Platform, stop: asyncio.Event) -> None:
+    import uvicorn
+
+    from bots.telegram.app import create_bot, create_dispatcher
+    from bots.telegram.run import set_webhook
+    from bots.telegram.webhook import WEBHOOK_PATH, webhook_router
+    from pos.http import create_http_app
+
+    settings = p.settings
+    if not settings.telegram_webhook_url:
+        raise SystemExit("POS_TELEGRAM_WEBHOOK_URL is required for --webhook")
+    bot = create_bot(settings)
+    dp = create_dispatcher(p, bot)
+    app = create_http_app([webhook_router(dp, bot, secret=settings.webhook_secret)])
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host,
+                                           port=settings.http_port, log_level="warning",
+                                           lifespan="off"))
+    try:
+        await set_webhook(p, bot, dp, url=settings.telegram_webhook_url.rstrip("/")
+                          + ("" if settings.telegram_webhook_url.endswith(WEBHOOK_PATH)
+                             else WEBHOOK_PATH))
+        serving = asyncio.create_task(server.serve())
+        print(f"Telegram webhook: http://{settings.http_host}:{settings.http_port}"
+              f"{WEBHOOK_PATH}", flush=True)
+        await _until(stop, serving)
+        server.should_exit = True
+        await serving
+    finally:
+        await bot.session.close()
+
+
+async def _until(stop: asyncio.Event, task: asyncio.Task[object]) -> None:
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+
+
+async def run_telegram_process(settings: Settings, *, webhook: bool) -> None:
+    if settings.telegram_token is None:
+        raise SystemExit("POS_TELEGRAM_TOKEN is not set")
+    stop = _stop_event()
+    async with platform(settings) as p:
+        await (_telegram_webhook if webhook else _telegram_polling)(p, stop)
+
+
+async def _together(*parts: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Run the parts until stopped; if one fails, stop the others and raise."""
+    tasks = [asyncio.create_task(part()) for part in parts]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                stop.set()
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def run_up(settings: Settings) -> None:
@@ -73,6 +158,14 @@ async def run_up(settings: Settings) -> None:
                      for person in demo_region()["staff"]]
             print("Демо-учётные записи (пароли — если их не меняли):\n" + "\n".join(lines),
                   flush=True)
-    print(f"ПОС запущена: база {settings.database_url}. Сообщения: `pos messages list`. "
-          "Остановить — Ctrl+C.", flush=True)
-    await run_worker_process(settings, console_fallback=True)
+        stop = _stop_event()
+        parts: list[Callable[[], Awaitable[None]]] = [
+            lambda: _worker(p, stop, console_fallback=True)]
+        if settings.telegram_token is not None:
+            parts.append(lambda: _telegram_polling(p, stop))
+            print("Telegram-бот запущен (long polling).", flush=True)
+        else:
+            print("Telegram-бот не запущен: задайте POS_TELEGRAM_TOKEN.", flush=True)
+        print(f"ПОС запущена: база {settings.database_url}. Сообщения: `pos messages list`. "
+              "Остановить — Ctrl+C.", flush=True)
+        await _together(*parts, stop=stop)

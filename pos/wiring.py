@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from core.domain.enums import Channel
 from core.notifications.texts import render
@@ -27,15 +27,30 @@ class ConsoleSender:
         log.info("→ %s:%s  %s", notification.channel, notification.recipient, text)
 
 
-def channel_registry(settings: Settings, *, console_fallback: bool) -> ChannelRegistry:
-    """Real channels register here as the bots arrive; in development, channels without a
-    sender print to the console so a demo shows every notification."""
+@asynccontextmanager
+async def channel_registry(p: Platform, *, console_fallback: bool
+                           ) -> AsyncIterator[ChannelRegistry]:
+    """The channels configured in settings; in development, channels without a sender print
+    to the console so a demo shows every notification."""
+    settings = p.settings
     registry = ChannelRegistry()
+    async with AsyncExitStack() as stack:
+        if settings.telegram_token is not None:
+            from bots.telegram.app import create_bot
+            from bots.telegram.sender import TelegramSender
+
+            bot = create_bot(settings)
+            stack.push_async_callback(bot.session.close)
+            registry.register(TelegramSender(bot, p.files))
+        _console(settings, registry, console_fallback=console_fallback)
+        yield registry
+
+
+def _console(settings: Settings, registry: ChannelRegistry, *, console_fallback: bool) -> None:
     if console_fallback and settings.environment == "development":
         for channel in Channel:
             if channel.value not in registry.channels:
                 registry.register(ConsoleSender(channel.value))
-    return registry
 
 
 @asynccontextmanager

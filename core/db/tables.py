@@ -5,6 +5,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from core.db.base import Base, metadata
+from core.db.tables_conversations import Conversation, HandledUpdate
 from core.db.tables_directory import (
     AutoRuleRow,
     Category,
@@ -35,11 +36,13 @@ OUTBOX = cast(Table, OutboxRow.__table__)
 PHOTOS = cast(Table, MessagePhoto.__table__)
 CITIZENS = cast(Table, Citizen.__table__)
 IDENTITIES = cast(Table, CitizenIdentity.__table__)
+CONVERSATIONS = cast(Table, Conversation.__table__)
+HANDLED_UPDATES = cast(Table, HandledUpdate.__table__)
 
 __all__ = [
-    "CITIZENS", "EVENTS", "IDENTITIES", "MESSAGES", "OUTBOX", "PHOTOS",
-    "AutoRuleRow", "Base", "Category", "Citizen", "CitizenIdentity", "Counter", "Message",
-    "MessageEvent", "MessagePhoto", "Organisation", "OutboxRow", "RegionSettings",
-    "RegionSubcategory", "RoutingRuleRow", "Staff", "StaffRole", "Subcategory", "Territory",
-    "message_number_seq", "metadata",
+    "CITIZENS", "CONVERSATIONS", "EVENTS", "HANDLED_UPDATES", "IDENTITIES", "MESSAGES", "OUTBOX",
+    "PHOTOS", "AutoRuleRow", "Base", "Category", "Citizen", "CitizenIdentity", "Conversation",
+    "Counter", "HandledUpdate", "Message", "MessageEvent", "MessagePhoto", "Organisation",
+    "OutboxRow", "RegionSettings", "RegionSubcategory", "RoutingRuleRow", "Staff", "StaffRole",
+    "Subcategory", "Territory", "message_number_seq", "metadata",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, BigId, Json, UTCDateTime
@@ -24,6 +24,10 @@ class Territory(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     population: Mapped[int | None] = mapped_column(Integer)
     aliases: Mapped[list[str]] = mapped_column(Json, default=list)
+    # A centre and radius place a point sent from a map (a bot location) in a territory.
+    center_lat: Mapped[float | None] = mapped_column(Float)
+    center_lon: Mapped[float | None] = mapped_column(Float)
+    radius_km: Mapped[float | None] = mapped_column(Float)
 
 
 class RegionSettings(Base):

@@ -6,12 +6,27 @@ from typing import Any
 
 from core.domain.enums import NotificationKind
 
-# What a status means to the citizen, where the staff title says little to them.
+# What a status means to the citizen: staff titles («Подготовлен ответ», «Отправлено в СЭД»)
+# describe internal work the citizen should see simply as being worked on.
 CITIZEN_STATUS = {
+    "moderation": "на проверке у модератора",
+    "rejected": "отклонено",
     "new": "принято к рассмотрению",
-    "in_work": "в работе у исполнителя",
     "redirect_requested": "передаётся в другую организацию",
+    "returned": "рассматривается",
+    "re_review": "на повторном рассмотрении",
+    "in_work": "в работе у исполнителя",
+    "postponed": "срок ответа продлён",
+    "sent_to_sed": "в работе",
+    "sed_answer_received": "готовится ответ",
+    "answer_prepared": "готовится ответ",
+    "answered": "дан ответ",
+    "closed": "работа завершена",
 }
+
+
+def citizen_status(status: str) -> str:
+    return CITIZEN_STATUS.get(status, status)
 
 
 def _sentence(text: object) -> str:

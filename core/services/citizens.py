@@ -50,3 +50,12 @@ async def update_contacts(
         async with p.db.core_transaction() as conn:
             await conn.execute(update(t.CITIZENS).where(t.CITIZENS.c.id == citizen_id)
                                .values(**values))
+
+
+async def withdraw_consent(p: Platform, *, citizen_id: int) -> None:
+    """The citizen withdrew consent: forget their contacts and stop taking new messages from
+    them until they consent again. Messages already filed stay: the law on citizens' appeals
+    requires keeping them."""
+    async with p.db.core_transaction() as conn:
+        await conn.execute(update(t.CITIZENS).where(t.CITIZENS.c.id == citizen_id).values(
+            consent_at=None, consent_version=None, name=None, phone=None, email=None))

@@ -8,6 +8,7 @@ other processes see a change within ``ttl``.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections.abc import Callable
@@ -35,6 +36,8 @@ class TerritoryInfo:
     region_id: int
     population: int | None
     aliases: tuple[str, ...]
+    center: tuple[float, float] | None = None
+    radius_km: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,21 @@ class Directory:
                     best = tid
         return best
 
+    def locate(self, latitude: float, longitude: float) -> int | None:
+        """The deepest territory whose circle holds a point from a map, nearest centre first
+        among equals; None outside every territory we know."""
+        best: tuple[int, float, int] | None = None
+        for terr in self.territories.values():
+            if terr.center is None or terr.radius_km is None:
+                continue
+            distance = _km((latitude, longitude), terr.center)
+            if distance > terr.radius_km:
+                continue
+            key = (len(self._paths[terr.id]), -distance, terr.id)
+            if best is None or key[:2] > best[:2]:
+                best = key
+        return best[2] if best else None
+
     # -- organisations ---------------------------------------------------------------------
     def organisation(self, ref: str | int) -> OrgInfo:
         oid = ref if isinstance(ref, int) else self.org_by_code.get(ref)
@@ -223,6 +241,20 @@ class Directory:
         return self.auto_rules.get(region_id) or AutoRuleSet.build(())
 
 
+def _centre_of(row: t.Territory) -> tuple[float, float] | None:
+    if row.center_lat is None or row.center_lon is None:
+        return None
+    return (row.center_lat, row.center_lon)
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower().replace("ё", "е")).strip()
 
@@ -244,7 +276,8 @@ async def load_directory(session: AsyncSession) -> Directory:
     terr_rows = (await session.scalars(select(t.Territory))).all()
     settings = {r.region_id: r for r in (await session.scalars(select(t.RegionSettings))).all()}
     territories = {r.id: TerritoryInfo(r.id, r.code, r.name, r.kind, r.parent_id,
-                                       r.region_id or r.id, r.population, tuple(r.aliases or ()))
+                                       r.region_id or r.id, r.population, tuple(r.aliases or ()),
+                                       _centre_of(r), r.radius_km)
                    for r in terr_rows}
     regions: dict[int, RegionInfo] = {}
     for r in terr_rows:

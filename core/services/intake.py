@@ -27,6 +27,7 @@ from core.services.directory import Directory
 from core.services.platform import Platform
 from core.services.records import CitizenRef
 from core.services.registration import NewMessage, register
+from core.settings import Settings
 from core.storage.images import validate_photo
 
 ADDRESS_MAX_LENGTH = 500
@@ -51,9 +52,10 @@ async def store_photo(p: Platform, data: bytes) -> StoredFile:
     return await p.files.save(data, content_type=content_type)
 
 
-def _clean_text(p: Platform, text: str) -> str:
+def clean_text(settings: Settings, text: str) -> str:
+    """The message text as it will be stored, or a ValidationError saying what is expected."""
     text = text.strip()
-    lo, hi = p.settings.message_min_length, p.settings.message_max_length
+    lo, hi = settings.message_min_length, settings.message_max_length
     if len(text) < lo:
         raise ValidationError(
             f"Опишите проблему подробнее: не меньше {lo} символов (сейчас {len(text)})",
@@ -114,19 +116,21 @@ async def submit_message(
     photos: Sequence[StoredFile] = (),
     source_organisation: str | int | None = None,
     idempotency_key: str | None = None,
+    notify: bool = True,
 ) -> SubmittedMessage:
     """Register one message in one transaction: the row, its audit events and its notification.
 
     A message from an organisation's widget or API key goes to that organisation; otherwise the
     routing rules choose. Then the region's auto-rules run in order. Every message starts at
     moderation. With ``idempotency_key`` a retry returns the first message instead of a copy.
+    ``notify=False`` when the channel itself confirms to the citizen (the bots reply at once).
     """
     d = await p.directory.get()
     sub = d.subcategory(subcategory)
     if not sub.is_active:
         raise ValidationError("Эта подкатегория больше не используется — выберите другую",
                               field="subcategory")
-    clean_text = _clean_text(p, text)
+    body = clean_text(p.settings, text)
     address = (address or "").strip() or None
     if address and len(address) > ADDRESS_MAX_LENGTH:
         raise ValidationError(f"Адрес длиннее {ADDRESS_MAX_LENGTH} символов", field="address")
@@ -142,7 +146,7 @@ async def submit_message(
     organisation_id = source_org or d.route(subcategory_id=sub.id, territory_id=territory_id)
     outcome = d.auto_rules_for(region.id).apply(
         MessageFacts(sub.category_id, sub.id, d.territory_path(territory_id), source.value,
-                     clean_text),
+                     body),
         organisation_id=organisation_id, fast_track=policy.fast_track,
     )
     if idempotency_key:
@@ -154,7 +158,7 @@ async def submit_message(
     new = NewMessage(
         values={
             "idempotency_key": idempotency_key, "source": source.value,
-            "category_id": sub.category_id, "subcategory_id": sub.id, "text": clean_text,
+            "category_id": sub.category_id, "subcategory_id": sub.id, "text": body,
             "address": address, "latitude": latitude, "longitude": longitude,
             "territory_id": territory_id, "region_id": region.id,
             "source_organisation_id": source_org, "organisation_id": outcome.organisation_id,
@@ -176,7 +180,7 @@ async def submit_message(
             "organisation": org.display_name if org else None, "answer_due": due.isoformat(),
             "answer_due_date": f"{due.astimezone(region.tz):%d.%m.%Y}",
             "fast_track": outcome.fast_track, "subcategory": sub.name},
-        now=now,
+        now=now, notify=notify,
     )
     message_id, number, created = await register(p.db, citizen, new)
     if not created:

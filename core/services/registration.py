@@ -49,6 +49,8 @@ class NewMessage:
     notification_kind: str
     notification_payload: dict[str, Any]
     now: datetime
+    # False when the channel confirms the registration itself (a bot answers with the number).
+    notify: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +195,9 @@ async def _register_postgres(db: Database, citizen: CitizenRef | int | None, new
         "o_channel": None, "o_recipient": None,
     }
     if isinstance(citizen, CitizenRef):
-        params |= {"c_channel": citizen.channel.value, "c_external_id": citizen.external_id,
-                   "o_channel": citizen.channel.value, "o_recipient": citizen.external_id}
+        params |= {"c_channel": citizen.channel.value, "c_external_id": citizen.external_id}
+        if new.notify:
+            params |= {"o_channel": citizen.channel.value, "o_recipient": citizen.external_id}
         row = await _run_pg(db, _PG_BY_IDENTITY, params)
         if row is not None:
             return (*row, True)
@@ -205,7 +208,7 @@ async def _register_postgres(db: Database, citizen: CitizenRef | int | None, new
     async with db.core_transaction() as tx:
         citizen_id = await _citizen(tx, citizen, new.now)
         address = await _address(tx, citizen, citizen_id, new.values["source"])
-    if address:
+    if address and new.notify:
         params |= {"o_channel": address[0], "o_recipient": address[1]}
     row = await _run_pg(db, _PG_BY_ID, {**params, "citizen_id": citizen_id})
     if row is not None:
@@ -247,6 +250,8 @@ async def _register_portable(db: Database, citizen: CitizenRef | int | None, new
         for rule_id in new.auto_rule_ids:
             await records.add_event(conn, **event, action=Action.APPLY_AUTO_RULE.value,
                                     auto_rule_id=rule_id, from_status=status, from_stage=stage)
+        if not new.notify:
+            return message_id, number, True
         await records.add_notification(
             conn, citizen_id=citizen_id, source=values["source"], message_id=message_id,
             kind=new.notification_kind, payload={**new.notification_payload, "number": number},

@@ -41,12 +41,17 @@ async def is_seeded(p: Platform) -> bool:
         return bool((await session.execute(select(func.count(t.Organisation.id)))).scalar_one())
 
 
+def _centre(item: dict[str, Any]) -> dict[str, float | None]:
+    lat, lon = item.get("center") or (None, None)
+    return {"center_lat": lat, "center_lon": lon, "radius_km": item.get("radius_km")}
+
+
 async def _territories(session: AsyncSession, doc: dict[str, Any]) -> dict[str, int]:
     region = doc["region"]
     ids: dict[str, int] = {}
     row = t.Territory(code=region["code"], name=region["name"], kind=TerritoryKind.REGION.value,
                       timezone=region["timezone"], population=region.get("population"),
-                      aliases=region.get("aliases", []))
+                      aliases=region.get("aliases", []), **_centre(region))
     session.add(row)
     await session.flush()
     row.region_id = row.id
@@ -55,7 +60,8 @@ async def _territories(session: AsyncSession, doc: dict[str, Any]) -> dict[str, 
         kind = TerritoryKind(item["kind"])
         row = t.Territory(code=item["code"], name=item["name"], kind=kind.value,
                           parent_id=ids[item["parent"]], region_id=ids[region["code"]],
-                          population=item.get("population"), aliases=item.get("aliases", []))
+                          population=item.get("population"), aliases=item.get("aliases", []),
+                          **_centre(item))
         session.add(row)
         await session.flush()
         ids[item["code"]] = row.id

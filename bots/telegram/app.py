@@ -1,0 +1,36 @@
+"""Factories for the Telegram bot: no global Bot or Dispatcher."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bots.telegram.handlers import citizen_router
+from bots.telegram.middlewares import DialogMiddleware, DuplicateUpdates, Throttle
+from bots.telegram.render import Renderer
+from core.conversations.engine import Conversations
+from core.domain.enums import Channel
+from core.services.platform import Platform
+from core.settings import Settings
+
+
+def create_bot(settings: Settings) -> Bot:
+    if settings.telegram_token is None:
+        raise ValueError("POS_TELEGRAM_TOKEN is not set")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.telegram_token.get_secret_value(), session=session)
+
+
+def create_dispatcher(p: Platform, bot: Bot) -> Dispatcher:
+    engine = Conversations(p, channel=Channel.TELEGRAM)
+    dp = Dispatcher(renderer=Renderer(bot, p.files))
+    dp.update.outer_middleware(DuplicateUpdates())
+    router = citizen_router()
+    throttle = Throttle(burst=p.settings.bot_flood_burst, rate=p.settings.bot_flood_rate)
+    dialog = DialogMiddleware(engine)
+    for observer in (router.message, router.callback_query):
+        observer.outer_middleware(throttle)
+        observer.middleware(dialog)
+    dp.include_router(router)
+    return dp

@@ -1,0 +1,1200 @@
+"""A local fake of the Telegram Bot API for end-to-end tests of the aiogram bot.
+
+The bot under test runs as a separate process with
+``POS_TELEGRAM_API_URL=http://127.0.0.1:<port>``; aiogram's ``TelegramAPIServer.from_base``
+then calls ``POST {base}/bot{token}/{method}`` and downloads files from
+``GET {base}/file/bot{token}/{file_path}``. :class:`FakeTelegram` serves both inside the
+test's own event loop (``aiohttp.web`` on 127.0.0.1, port 0)::
+
+    async with FakeTelegram(token=TOKEN) as tg:
+        start_bot_process(env={"POS_TELEGRAM_API_URL": tg.base_url, ...})
+        ivan = tg.user(1001)
+        ivan.send_text("/start")
+        await tg.wait_for_text(ivan.id, "Здравствуйте")
+        ivan.press("Сообщить о проблеме")
+        reply = await tg.wait_for_text(ivan.id, "Опишите")
+
+What the fake does:
+
+* answers the Bot API methods the bot uses with real-shaped JSON (``{"ok": true, "result":
+  ...}`` or ``{"ok": false, "error_code": N, "description": ...}``) that aiogram 3's pydantic
+  models accept, and 404 ``Not Found`` for anything else (listed in ``unknown_calls``);
+* records every call with its decoded parameters (:class:`Call`) so a test can wait for and
+  inspect what the bot sent;
+* queues updates produced by scripted citizens (:meth:`FakeTelegram.user`) for ``getUpdates``
+  long polling, or pushes them to a webhook set with ``setWebhook``;
+* keeps uploaded and citizen-sent files so ``getFile`` and downloads work;
+* injects faults: 429 flood control, 403 blocked chats, non-JSON 502 from a proxy.
+
+Deliberate simplifications are noted where they live; the most visible ones: the ``offset``
+of ``getUpdates`` confirms only updates that were already handed out (so that
+:meth:`FakeTelegram.redeliver` can produce a duplicate in polling mode), and a chat needs no
+``/start`` before the bot may write to it.
+
+Everything runs on one event loop; nothing here is thread-safe and nothing needs to be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import enum
+import hashlib
+import itertools
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Final, Literal, Self
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+__all__ = ["Call", "Citizen", "FakeTelegram", "StoredFile"]
+
+DEFAULT_TOKEN: Final = "123456:TEST-TOKEN"
+MAX_TEXT_LENGTH: Final = 4096
+MAX_CAPTION_LENGTH: Final = 1024
+MAX_CALLBACK_DATA_BYTES: Final = 64
+MAX_DOWNLOAD_SIZE: Final = 20 * 1024 * 1024  # getFile refuses bigger files
+PHOTO_SIZE: Final = (1280, 960)
+THUMBNAIL_SIZE: Final = (320, 240)
+
+# Methods whose result is a message delivered to ``chat_id``; ``sent_to`` lists these.
+_DELIVERY_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendMediaGroup",
+                                      "editMessageText"})
+# Methods refused with 403 once the chat has blocked the bot.
+_BLOCKABLE_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument",
+                                       "sendMediaGroup", "sendChatAction", "editMessageText",
+                                       "editMessageReplyMarkup"})
+# Parameters that are plain strings on the wire and must never be JSON-decoded
+# (a message text "123" stays "123"). Everything else is tried as JSON.
+_STRING_PARAMS: Final = frozenset({
+    "text", "caption", "parse_mode", "url", "secret_token", "callback_query_id",
+    "inline_message_id", "file_id", "action", "language_code", "emoji", "description",
+    "short_description", "name", "title", "query", "photo", "document", "video", "audio",
+    "voice", "animation", "sticker", "thumbnail", "message_effect_id",
+    "business_connection_id", "ip_address", "certificate", "custom_emoji_id", "filename",
+})
+_NOT_MODIFIED: Final = ("Bad Request: message is not modified: specified new message content "
+                        "and reply markup are exactly the same as a current content and reply "
+                        "markup of the message")
+_BAD_GATEWAY_HTML: Final = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+                            "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx"
+                            "</center>\r\n</body>\r\n</html>\r\n")
+
+JsonDict = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(eq=False)
+class Call:
+    """One Bot API request made by the bot.
+
+    ``params`` merges the query string and the body (form, multipart or JSON) with JSON-ish
+    values decoded: ``reply_markup``/``media``/``commands`` become dicts and lists, numeric
+    ``chat_id`` becomes ``int``, ``"true"`` becomes ``True``. Uploaded files appear as
+    ``bytes``: under the parameter that referenced them with ``attach://<field>`` (aiogram
+    always uploads that way, even inside ``media`` lists) or, for a direct upload, under their
+    own multipart field name. ``files`` keeps every uploaded part by its field name.
+    """
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    files: dict[str, bytes] = field(default_factory=dict)
+    filenames: dict[str, str] = field(default_factory=dict)
+    status: int = 0
+    """HTTP status the fake answered with (200 on success)."""
+    result: Any = None
+    """The ``result`` returned to the bot (the message object for send/edit methods)."""
+    description: str | None = None
+    """The error description when the call failed."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def chat_id(self) -> Any:
+        return self.params.get("chat_id")
+
+    @property
+    def text(self) -> str | None:
+        text = self.params.get("text")
+        return text if isinstance(text, str) else None
+
+    @property
+    def caption(self) -> str | None:
+        caption = self.params.get("caption")
+        return caption if isinstance(caption, str) else None
+
+    @property
+    def reply_markup(self) -> JsonDict | None:
+        markup = self.params.get("reply_markup")
+        return markup if isinstance(markup, dict) else None
+
+    @property
+    def inline_buttons(self) -> list[JsonDict]:
+        """The inline keyboard's buttons, row by row, flattened."""
+        return list(_iter_inline_buttons(self.reply_markup))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{key}={_short(value)}" for key, value in self.params.items())
+        outcome = "ok" if self.ok else f"{self.status} {self.description or ''}".rstrip()
+        return f"<Call {self.method}({shown}) -> {outcome}>"
+
+
+@dataclass
+class StoredFile:
+    """A file the fake can serve through ``getFile`` and the download URL."""
+
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    data: bytes
+    kind: str
+    """``photo``, ``document`` or ``sticker``."""
+    file_size: int
+    source_url: str | None = None
+    """Set for files the bot "sent" by URL; the fake never fetches them (``data`` is empty)."""
+
+    def as_file(self) -> JsonDict:
+        """The ``File`` object ``getFile`` returns."""
+        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
+                "file_size": self.file_size, "file_path": self.file_path}
+
+
+@dataclass(eq=False)
+class _Queued:
+    update: JsonDict
+    delivered: bool = False
+
+
+@dataclass
+class _Fault:
+    method: str  # lower-case method name or "*"
+    times: int
+    status: int
+    description: str = ""
+    retry_after: int | None = None
+    body: str | None = None  # non-JSON body: answered as text/html
+
+    def matches(self, method: str) -> bool:
+        return self.times > 0 and self.method in ("*", method.lower())
+
+
+class _ApiError(Exception):
+    """Raised by method handlers; becomes an ``{"ok": false, ...}`` response."""
+
+    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+
+class _Signal:
+    """Wakes every coroutine waiting in :meth:`wait` when :meth:`fire` is called."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Wait for the next :meth:`fire`, at most ``timeout`` seconds (no error on timeout)."""
+        event = self._event
+        try:
+            async with asyncio.timeout(max(timeout, 0.0)):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+
+class _Own(enum.Enum):
+    """Sentinel: "the citizen's own user id" for :meth:`Citizen.send_contact`."""
+
+    ID = "own"
+
+
+OWN_ID: Final = _Own.ID
+
+
+# --------------------------------------------------------------------------- decoding helpers
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _iter_inline_buttons(markup: Any) -> Iterator[JsonDict]:
+    if not isinstance(markup, dict):
+        return
+    for row in markup.get("inline_keyboard") or []:
+        yield from (button for button in row if isinstance(button, dict))
+
+
+def _resolve_attachments(value: Any, uploads: dict[str, bytes], used: set[str]) -> Any:
+    """Replace ``attach://<field>`` strings anywhere in ``value`` by the uploaded bytes."""
+    if isinstance(value, str) and value.startswith("attach://"):
+        name = value.removeprefix("attach://")
+        if name in uploads:
+            used.add(name)
+            return uploads[name]
+        return value
+    if isinstance(value, dict):
+        return {key: _resolve_attachments(item, uploads, used) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve_attachments(item, uploads, used) for item in value]
+    return value
+
+
+def _decode_param(key: str, value: Any, uploads: dict[str, bytes], used: set[str]) -> Any:
+    """Turn one wire value into its JSON-ish Python value (see :class:`Call`)."""
+    if isinstance(value, str) and not value.startswith("attach://"):
+        if key in _STRING_PARAMS:
+            return value
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value  # e.g. chat_id="@channel"
+    return _resolve_attachments(value, uploads, used)
+
+
+def _utf16_length(text: str) -> int:
+    """Telegram measures entity offsets and lengths in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _api_error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: JsonDict = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=code)
+
+
+# --------------------------------------------------------------------------- scripted citizens
+
+
+class Citizen:
+    """A Telegram user writing to the bot in a private chat (chat id == user id).
+
+    Every ``send_*``/``press*`` method enqueues one real-shaped update and returns its
+    ``update_id``. Get one from :meth:`FakeTelegram.user`.
+    """
+
+    def __init__(self, tg: FakeTelegram, user_id: int, first_name: str,
+                 username: str | None, language_code: str | None) -> None:
+        self.tg = tg
+        self.id = user_id
+        self.first_name = first_name
+        self.username = username
+        self.language_code = language_code
+
+    def __repr__(self) -> str:
+        return f"<Citizen {self.id} {self.first_name!r}>"
+
+    @property
+    def chat_id(self) -> int:
+        return self.id
+
+    @property
+    def user(self) -> JsonDict:
+        """The ``User`` object of this citizen."""
+        user: JsonDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            user["username"] = self.username
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    @property
+    def chat(self) -> JsonDict:
+        """The private ``Chat`` object between the bot and this citizen."""
+        chat: JsonDict = {"id": self.id, "type": "private", "first_name": self.first_name}
+        if self.username:
+            chat["username"] = self.username
+        return chat
+
+    # ---- messages
+
+    def send_text(self, text: str) -> int:
+        """A text message; a leading ``/command`` gets its ``bot_command`` entity."""
+        content: JsonDict = {"text": text}
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": _utf16_length(command)}]
+        return self._send(content)
+
+    def send_photo(self, data: bytes, *, caption: str | None = None,
+                   file_size: int | None = None, media_group_id: str | None = None) -> int:
+        """A photo (thumbnail + full size); ``file_size`` overrides the declared size of the
+        full one, e.g. to pretend it is larger than ``getFile`` allows."""
+        content: JsonDict = {"photo": self.tg.register_photo(data, file_size=file_size)}
+        if caption is not None:
+            content["caption"] = caption
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
+        return self._send(content)
+
+    def send_document(self, data: bytes, file_name: str, mime_type: str, *,
+                      caption: str | None = None) -> int:
+        stored = self.tg.register_file(data, kind="document", extension=_extension(file_name))
+        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                    "file_name": file_name, "mime_type": mime_type,
+                    "file_size": stored.file_size}
+        content: JsonDict = {"document": document}
+        if caption is not None:
+            content["caption"] = caption
+        return self._send(content)
+
+    def send_location(self, lat: float, lon: float) -> int:
+        return self._send({"location": {"latitude": lat, "longitude": lon}})
+
+    def send_contact(self, phone: str, *, first_name: str = "Иван",
+                     user_id: int | Literal[_Own.ID] | None = OWN_ID) -> int:
+        """A shared contact; by default the citizen's own (``user_id`` = own id), pass another
+        id for somebody else's contact or ``None`` for a contact without a Telegram account."""
+        contact: JsonDict = {"phone_number": phone, "first_name": first_name}
+        if user_id is OWN_ID:
+            contact["user_id"] = self.id
+        elif user_id is not None:
+            contact["user_id"] = user_id
+        return self._send({"contact": contact})
+
+    def send_sticker(self) -> int:
+        """A sticker: input the bot cannot use."""
+        stored = self.tg.register_file(b"RIFF\x00\x00\x00\x00WEBPVP8 sticker", kind="sticker",
+                                       extension="webp")
+        sticker = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                   "type": "regular", "width": 512, "height": 512, "is_animated": False,
+                   "is_video": False, "emoji": "👍", "set_name": "FakeStickers",
+                   "file_size": stored.file_size}
+        return self._send({"sticker": sticker})
+
+    def _send(self, content: JsonDict) -> int:
+        message = {"message_id": self.tg.next_message_id(self.id), "from": self.user,
+                   "chat": self.chat, "date": int(time.time()), **content}
+        self.tg.note_citizen_message(self.id, message["message_id"])
+        return self.tg.enqueue({"message": message})
+
+    # ---- buttons
+
+    def press(self, button: str, *, message: Call | None = None) -> int:
+        """Press the inline button whose text or ``callback_data`` equals ``button``.
+
+        Looks in the most recent message the bot sent to this chat that still has an inline
+        keyboard (edits and deletions are taken into account), or in ``message`` — a recorded
+        send/edit call — if given. Raises ``AssertionError`` listing the buttons on no match.
+        """
+        if message is not None:
+            bot_message = self._message_of(message)
+        else:
+            found = self.tg.last_keyboard_message(self.id)
+            if found is None:
+                raise AssertionError(
+                    f"the bot has no message with an inline keyboard in chat {self.id}; "
+                    f"it sent: {self.tg.sent_to(self.id)!r}")
+            bot_message = found
+        buttons = list(_iter_inline_buttons(bot_message.get("reply_markup")))
+        for candidate in buttons:
+            if button in (candidate.get("text"), candidate.get("callback_data")):
+                if "callback_data" not in candidate:
+                    raise AssertionError(f"button {candidate!r} is not a callback button")
+                return self._callback(candidate["callback_data"], bot_message)
+        available = [(b.get("text"), b.get("callback_data")) for b in buttons]
+        raise AssertionError(
+            f"no inline button {button!r} in message {bot_message['message_id']} of chat "
+            f"{self.id}; available (text, callback_data): {available!r}")
+
+    def press_stale(self, callback_data: str, message_call: Call) -> int:
+        """Press a button on an older message exactly as that call left it — even if the bot
+        has since edited or deleted it. ``callback_data`` is not checked against the keyboard."""
+        return self._callback(callback_data, self._message_of(message_call))
+
+    def reply_keyboard(self) -> JsonDict | None:
+        """The reply keyboard (``ReplyKeyboardMarkup`` as JSON) currently shown in this chat,
+        or ``None`` if none was sent or it was removed with ``ReplyKeyboardRemove``."""
+        return self.tg.reply_keyboard(self.id)
+
+    def _message_of(self, call: Call) -> JsonDict:
+        if not call.ok or not isinstance(call.result, dict) or "message_id" not in call.result:
+            raise AssertionError(f"{call!r} did not return a message")
+        return call.result
+
+    def _callback(self, data: str, message: JsonDict) -> int:
+        query = {"id": self.tg.next_callback_id(), "from": self.user,
+                 "message": copy.deepcopy(message), "chat_instance": f"{-abs(self.id) * 7919}",
+                 "data": data}
+        self.tg.note_callback_query(query["id"])
+        return self.tg.enqueue({"callback_query": query})
+
+
+def _extension(file_name: str) -> str:
+    _, dot, extension = file_name.rpartition(".")
+    return extension.lower() if dot and extension else "bin"
+
+
+# --------------------------------------------------------------------------- the fake server
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+
+class FakeTelegram:
+    """A fake Bot API server for one bot token (see the module docstring)."""
+
+    def __init__(self, token: str = DEFAULT_TOKEN, *, bot_first_name: str = "ПОС",
+                 bot_username: str = "pos_test_bot", host: str = "127.0.0.1") -> None:
+        bot_id, _, _ = token.partition(":")
+        self.token = token
+        self.bot_id = int(bot_id) if bot_id.isdigit() else 123456
+        self.bot_first_name = bot_first_name
+        self.bot_username = bot_username
+        self.host = host
+
+        self.calls: list[Call] = []
+        self.unknown_calls: list[Call] = []
+        self.downloads: list[str] = []
+        """File paths the bot downloaded, in order."""
+        self.unauthorized_requests = 0
+        self.my_commands: list[Any] | None = None
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.files: dict[str, StoredFile] = {}
+        """Every stored file by file_id (photo sizes, documents, stickers)."""
+
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._client: ClientSession | None = None
+        self._closing = False
+        self._calls_signal = _Signal()
+        self._updates_signal = _Signal()
+        self._cursor = 0
+        self._consumed: set[int] = set()
+        self._queue: list[_Queued] = []
+        self._history: dict[int, JsonDict] = {}
+        self._next_update_id = 100_000
+        self._message_ids: dict[int, Iterator[int]] = {}
+        self._bot_messages: dict[int, dict[int, JsonDict]] = {}
+        self._citizen_messages: set[tuple[int, int]] = set()
+        self._reply_keyboards: dict[int, JsonDict | None] = {}
+        self._citizens: dict[int, Citizen] = {}
+        self._callback_ids: set[str] = set()
+        self._photo_sets: dict[str, list[JsonDict]] = {}  # any size's file_id -> all sizes
+        self._blocked: set[int] = set()
+        self._faults: list[_Fault] = []
+        self._counter = itertools.count(1)
+        self._handlers: dict[str, tuple[str, Handler]] = {
+            name.lower(): (name, handler) for name, handler in {
+                "getMe": self._get_me,
+                "logOut": self._return_true,
+                "close": self._return_true,
+                "getUpdates": self._get_updates,
+                "setWebhook": self._set_webhook,
+                "deleteWebhook": self._delete_webhook,
+                "getWebhookInfo": self._get_webhook_info,
+                "sendMessage": self._send_message,
+                "sendPhoto": self._send_photo,
+                "sendDocument": self._send_document,
+                "sendMediaGroup": self._send_media_group,
+                "sendChatAction": self._send_chat_action,
+                "editMessageText": self._edit_message_text,
+                "editMessageReplyMarkup": self._edit_message_reply_markup,
+                "deleteMessage": self._delete_message,
+                "answerCallbackQuery": self._answer_callback_query,
+                "getFile": self._get_file,
+                "setMyCommands": self._set_my_commands,
+                "getMyCommands": self._get_my_commands,
+                "deleteMyCommands": self._delete_my_commands,
+                "getChat": self._get_chat,
+                "getChatMember": self._get_chat_member,
+            }.items()
+        }
+
+    # ---- lifecycle
+
+    async def start(self) -> None:
+        """Listen on ``host``, a free port; see :attr:`base_url`."""
+        if self._runner is not None:
+            raise RuntimeError("FakeTelegram is already running")
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{path:.*}", self._dispatch)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, 0)
+        await site.start()
+        self._runner = runner
+        self._port = runner.addresses[0][1]
+        self._closing = False
+
+    async def stop(self) -> None:
+        """Release waiting long polls, close the webhook client and stop listening."""
+        self._closing = True
+        self._updates_signal.fire()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("FakeTelegram is not started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """What the bot gets as ``POS_TELEGRAM_API_URL``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def bot_user(self) -> JsonDict:
+        """The bot's ``User`` object (``from`` of its messages)."""
+        return {"id": self.bot_id, "is_bot": True, "first_name": self.bot_first_name,
+                "username": self.bot_username}
+
+    # ---- inspecting what the bot did
+
+    def sent_to(self, chat_id: int | str) -> list[Call]:
+        """Successful sendMessage/sendPhoto/sendMediaGroup/editMessageText calls to the chat,
+        in order."""
+        return [call for call in self.calls
+                if call.ok and call.method in _DELIVERY_METHODS and call.chat_id == chat_id]
+
+    def texts_to(self, chat_id: int | str) -> list[str]:
+        """Texts and captions of :meth:`sent_to`, in order."""
+        texts = []
+        for call in self.sent_to(chat_id):
+            if call.method == "sendMediaGroup":
+                texts += [item["caption"] for item in call.params.get("media") or []
+                          if isinstance(item, dict) and item.get("caption")]
+            elif (text := call.text or call.caption) is not None:
+                texts.append(text)
+        return texts
+
+    def mark(self) -> int:
+        """A cursor position: pass it as ``since=`` to look only at calls made after now."""
+        return len(self.calls)
+
+    async def wait_for(self, predicate: Callable[[Call], bool],
+                       timeout: float = 10.0, *, since: int | None = None,  # noqa: ASYNC109
+                       include_failed: bool = False) -> Call:
+        """Wait for the first not-yet-consumed successful call matching ``predicate``.
+
+        Searches from the cursor (just past the last call any ``wait_for`` returned) or from
+        ``since`` (a :meth:`mark`), skips calls earlier ``wait_for``s consumed, and consumes
+        the one it returns. Failed calls (fault injection, API errors) are skipped unless
+        ``include_failed``. Raises ``AssertionError`` after ``timeout`` seconds.
+        """
+        start = self._cursor if since is None else since
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for index in range(start, len(self.calls)):
+                call = self.calls[index]
+                if index in self._consumed or not (call.ok or include_failed):
+                    continue
+                if predicate(call):
+                    self._consumed.add(index)
+                    self._cursor = max(self._cursor, index + 1)
+                    return call
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            await self._calls_signal.wait(remaining)
+        seen = [call for call in self.calls[start:] if call.method != "getUpdates"]
+        raise AssertionError(f"no matching Bot API call within {timeout} s; calls since "
+                             f"position {start}: {seen!r}")
+
+    async def wait_for_text(self, chat_id: int | str, contains: str,
+                            timeout: float = 10.0, *,  # noqa: ASYNC109
+                            since: int | None = None) -> Call:
+        """Wait for a sendMessage or editMessageText to ``chat_id`` whose text contains
+        ``contains`` (same cursor rules as :meth:`wait_for`)."""
+        def matches(call: Call) -> bool:
+            return (call.method in ("sendMessage", "editMessageText")
+                    and call.chat_id == chat_id and contains in (call.text or ""))
+
+        try:
+            return await self.wait_for(matches, timeout, since=since)
+        except AssertionError as error:
+            raise AssertionError(f"no text containing {contains!r} to chat {chat_id}; "
+                                 f"texts: {self.texts_to(chat_id)!r}\n{error}") from None
+
+    # ---- updates
+
+    def user(self, user_id: int, first_name: str = "Иван", username: str | None = None, *,
+             language_code: str | None = "ru") -> Citizen:
+        """A scripted citizen with a private chat to the bot."""
+        citizen = Citizen(self, user_id, first_name, username, language_code)
+        self._citizens[user_id] = citizen
+        return citizen
+
+    def enqueue(self, update: JsonDict) -> int:
+        """Queue a raw update (copied); an ``update_id`` is assigned if it has none."""
+        update = copy.deepcopy(update)
+        if "update_id" in update:
+            self._next_update_id = max(self._next_update_id, int(update["update_id"]) + 1)
+        else:
+            update = {"update_id": self._next_update_id, **update}
+            self._next_update_id += 1
+        self._history[update["update_id"]] = copy.deepcopy(update)
+        self._queue.append(_Queued(update))
+        self._updates_signal.fire()
+        return int(update["update_id"])
+
+    def redeliver(self, update_id: int) -> int:
+        """Queue an earlier update again with the same ``update_id`` (a duplicate delivery)."""
+        if update_id not in self._history:
+            raise AssertionError(f"update {update_id} was never enqueued")
+        self._queue.append(_Queued(copy.deepcopy(self._history[update_id])))
+        self._updates_signal.fire()
+        return update_id
+
+    def get_update(self, update_id: int) -> JsonDict:
+        """A copy of an enqueued update's JSON."""
+        return copy.deepcopy(self._history[update_id])
+
+    @property
+    def pending_updates(self) -> list[JsonDict]:
+        """Queued updates not yet confirmed by ``getUpdates`` (or pushed to the webhook)."""
+        return [copy.deepcopy(entry.update) for entry in self._queue]
+
+    # ---- webhook delivery
+
+    async def push_to_webhook(self) -> list[int]:
+        """POST every queued update to the webhook set with ``setWebhook``, with its secret.
+
+        Returns the HTTP statuses in order; updates answered with 2xx leave the queue, the
+        others stay for the next push (Telegram retries them too).
+        """
+        if not self.webhook_url:
+            raise AssertionError("no webhook is set (the bot has not called setWebhook)")
+        statuses = []
+        for entry in list(self._queue):
+            status = await self.post_update(self.webhook_url, entry.update, self.webhook_secret)
+            statuses.append(status)
+            if 200 <= status < 300:
+                self._queue = [queued for queued in self._queue if queued is not entry]
+        return statuses
+
+    async def post_update(self, url: str, update: JsonDict, secret: str | None = None) -> int:
+        """POST one update as Telegram does; returns the HTTP status."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        if self._client is None or self._client.closed:
+            self._client = ClientSession(timeout=ClientTimeout(total=30))
+        async with self._client.post(url, json=update, headers=headers) as response:
+            await response.read()
+            return response.status
+
+    # ---- fault injection
+
+    def fail_next(self, method: str, *, error_code: int = 429,
+                  description: str = "Too Many Requests: retry after 1",
+                  retry_after: int | None = 1, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` (``"*"``: any) with an API error.
+
+        ``parameters.retry_after`` is included only for ``error_code`` 429.
+        """
+        self._faults.append(_Fault(method.lower(), times, error_code, description,
+                                   retry_after if error_code == 429 else None))
+
+    def fail_with_status(self, method: str, status: int = 502, times: int = 1, *,
+                         body: str | None = _BAD_GATEWAY_HTML) -> None:
+        """Answer the next ``times`` calls of ``method`` (``"*"``: any) with a bare HTTP
+        ``status`` and an nginx-style HTML body, like a proxy in front of the API. With
+        ``body=None`` the answer is a JSON API error with that status instead."""
+        self._faults.append(_Fault(method.lower(), times, status, "Bad Gateway", body=body))
+
+    def block(self, chat_id: int) -> None:
+        """From now on the user has blocked the bot: sends to the chat get 403."""
+        self._blocked.add(chat_id)
+
+    def unblock(self, chat_id: int) -> None:
+        self._blocked.discard(chat_id)
+
+    # ---- state used by citizens and tests
+
+    def next_message_id(self, chat_id: int) -> int:
+        """Message ids grow per chat, shared by the citizen's and the bot's messages."""
+        counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return next(counter)
+
+    def next_callback_id(self) -> str:
+        return str(4_611_686_018_427_387_904 + next(self._counter))
+
+    def note_citizen_message(self, chat_id: int, message_id: int) -> None:
+        self._citizen_messages.add((chat_id, message_id))
+
+    def note_callback_query(self, query_id: str) -> None:
+        self._callback_ids.add(query_id)
+
+    def bot_message(self, chat_id: int, message_id: int) -> JsonDict | None:
+        """The bot's message as it is now (after edits); ``None`` if unknown or deleted."""
+        message = self._bot_messages.get(chat_id, {}).get(message_id)
+        return copy.deepcopy(message) if message is not None else None
+
+    def last_keyboard_message(self, chat_id: int) -> JsonDict | None:
+        """The bot's most recent live message in the chat with an inline keyboard."""
+        for message in reversed(self._bot_messages.get(chat_id, {}).values()):
+            if any(True for _ in _iter_inline_buttons(message.get("reply_markup"))):
+                return copy.deepcopy(message)
+        return None
+
+    def reply_keyboard(self, chat_id: int) -> JsonDict | None:
+        keyboard = self._reply_keyboards.get(chat_id)
+        return copy.deepcopy(keyboard) if keyboard is not None else None
+
+    def register_file(self, data: bytes, *, kind: str, extension: str,
+                      file_size: int | None = None, source_url: str | None = None
+                      ) -> StoredFile:
+        """Keep ``data`` as a downloadable file with a fresh id and path."""
+        number = next(self._counter)
+        prefix = {"photo": "AgACAgIAAxkBAAI", "document": "BQACAgIAAxkBAAI"}.get(
+            kind, "CAACAgIAAxkBAAI")
+        folder = {"photo": "photos", "document": "documents"}.get(kind, "stickers")
+        stored = StoredFile(
+            file_id=f"{prefix}{number:06d}{hashlib.sha1(data).hexdigest()[:16]}",
+            file_unique_id=f"AQAD{number:06d}",
+            file_path=f"{folder}/file_{number}.{extension}",
+            data=data, kind=kind,
+            file_size=len(data) if file_size is None else file_size,
+            source_url=source_url)
+        self.files[stored.file_id] = stored
+        return stored
+
+    def register_photo(self, data: bytes, *, file_size: int | None = None,
+                       source_url: str | None = None) -> list[JsonDict]:
+        """Store a photo and its thumbnail; returns the ``PhotoSize`` array, largest last."""
+        thumbnail_data = b"THUMB" + hashlib.sha256(data).digest()
+        sizes = []
+        for blob, (width, height), size in ((thumbnail_data, THUMBNAIL_SIZE, None),
+                                            (data, PHOTO_SIZE, file_size)):
+            stored = self.register_file(blob, kind="photo", extension="jpg", file_size=size,
+                                        source_url=source_url)
+            sizes.append({"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                          "file_size": stored.file_size, "width": width, "height": height})
+        for photo_size in sizes:
+            self._photo_sets[photo_size["file_id"]] = sizes
+        return copy.deepcopy(sizes)
+
+    def file_bytes(self, file_id: str) -> bytes:
+        """The stored bytes of a file (uploaded by the bot or sent by a citizen)."""
+        return self.files[file_id].data
+
+    # ---- HTTP plumbing
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"]
+        if path.startswith("file/bot"):
+            return self._serve_file(path.removeprefix("file/bot"))
+        match = re.fullmatch(r"bot([^/]+)/([A-Za-z]+)", path)
+        if match is None:
+            return _api_error(404, "Not Found")
+        token, method = match.groups()
+        if token != self.token:
+            self.unauthorized_requests += 1
+            return _api_error(401, "Unauthorized")
+        try:
+            call = await self._read_call(request, method)
+        except _ApiError as error:
+            return _api_error(error.code, error.description)
+        response = await self._answer(call)
+        self.calls.append(call)
+        self._calls_signal.fire()
+        return response
+
+    async def _read_call(self, request: web.Request, method: str) -> Call:
+        raw: dict[str, Any] = dict(request.query)
+        uploads: dict[str, bytes] = {}
+        filenames: dict[str, str] = {}
+        if request.content_type == "application/json":
+            body = await request.read()
+            if body.strip():
+                try:
+                    data = json.loads(body)
+                except ValueError:
+                    raise _ApiError(400, "Bad Request: can't parse JSON body") from None
+                if not isinstance(data, dict):
+                    raise _ApiError(400, "Bad Request: JSON body must be an object")
+                raw.update(data)
+        else:
+            try:
+                form = await request.post()  # urlencoded or multipart; empty for other types
+            except ValueError:
+                raise _ApiError(400, "Bad Request: can't parse request body") from None
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    uploads[key] = value.file.read()
+                    filenames[key] = value.filename
+                else:
+                    raw[key] = value
+        used: set[str] = set()
+        params = {key: _decode_param(key, value, uploads, used) for key, value in raw.items()}
+        for key, value in raw.items():  # filename of a top-level attach://<field>
+            name = value.removeprefix("attach://") if isinstance(value, str) else None
+            if name in filenames:
+                filenames[key] = filenames[name]
+        params.update({key: data for key, data in uploads.items() if key not in used})
+        canonical = self._handlers.get(method.lower(), (method, None))[0]
+        return Call(canonical, params, time.monotonic(), uploads, filenames)
+
+    async def _answer(self, call: Call) -> web.Response:
+        """Run fault injection and the method handler; fill in the call's outcome."""
+        _, handler = self._handlers.get(call.method.lower(), (call.method, None))
+        if handler is None:
+            self.unknown_calls.append(call)
+            return self._failed(call, _ApiError(404, "Not Found"))
+        fault = next((fault for fault in self._faults if fault.matches(call.method)), None)
+        if fault is not None:
+            fault.times -= 1
+            if fault.body is not None:
+                call.status, call.description = fault.status, fault.description
+                return web.Response(status=fault.status, text=fault.body,
+                                    content_type="text/html")
+            return self._failed(call, _ApiError(fault.status, fault.description,
+                                                retry_after=fault.retry_after))
+        if call.method in _BLOCKABLE_METHODS and call.chat_id in self._blocked:
+            return self._failed(call, _ApiError(403, "Forbidden: bot was blocked by the user"))
+        try:
+            result = await handler(call)
+        except _ApiError as error:
+            return self._failed(call, error)
+        call.status, call.result = 200, result
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _failed(call: Call, error: _ApiError) -> web.Response:
+        call.status, call.description = error.code, error.description
+        return _api_error(error.code, error.description, error.retry_after)
+
+    def _serve_file(self, rest: str) -> web.Response:
+        token, _, file_path = rest.partition("/")
+        if token != self.token:
+            self.unauthorized_requests += 1
+            return _api_error(401, "Unauthorized")
+        stored = next((f for f in self.files.values() if f.file_path == file_path), None)
+        if stored is None:
+            return _api_error(404, "Not Found")
+        self.downloads.append(file_path)
+        content_type = "image/jpeg" if stored.kind == "photo" else "application/octet-stream"
+        return web.Response(body=stored.data, content_type=content_type)
+
+    # ---- Bot API methods
+
+    async def _return_true(self, call: Call) -> bool:
+        return True
+
+    async def _get_me(self, call: Call) -> JsonDict:
+        return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False, "can_connect_to_business": False,
+                "has_main_web_app": False}
+
+    async def _get_updates(self, call: Call) -> list[JsonDict]:
+        if self.webhook_url:
+            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is "
+                                 "active; use deleteWebhook to delete the webhook first")
+        offset = call.params.get("offset")
+        if isinstance(offset, int) and offset > 0:
+            # Simplification: only updates already handed out are confirmed, so a redelivered
+            # duplicate with a smaller id is still delivered once.
+            self._queue = [entry for entry in self._queue
+                           if not (entry.delivered and entry.update["update_id"] < offset)]
+        limit = call.params.get("limit")
+        limit = min(max(limit, 1), 100) if isinstance(limit, int) else 100
+        timeout = call.params.get("timeout")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (timeout if isinstance(timeout, int | float) else 0)
+        while not self._queue and not self._closing and loop.time() < deadline:
+            await self._updates_signal.wait(deadline - loop.time())
+        batch = self._queue[:limit]
+        for entry in batch:
+            entry.delivered = True
+        return [copy.deepcopy(entry.update) for entry in batch]
+
+    async def _set_webhook(self, call: Call) -> bool:
+        url = call.params.get("url") or ""
+        secret = call.params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if call.params.get("drop_pending_updates") is True:
+            self._queue.clear()
+        self.webhook_url = str(url) or None
+        self.webhook_secret = str(secret) if secret is not None and url else None
+        return True
+
+    async def _delete_webhook(self, call: Call) -> bool:
+        if call.params.get("drop_pending_updates") is True:
+            self._queue.clear()
+        self.webhook_url = self.webhook_secret = None
+        return True
+
+    async def _get_webhook_info(self, call: Call) -> JsonDict:
+        return {"url": self.webhook_url or "", "has_custom_certificate": False,
+                "pending_update_count": len(self._queue)}
+
+    async def _send_message(self, call: Call) -> JsonDict:
+        chat_id = self._chat_id(call)
+        text = call.params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise _ApiError(400, "Bad Request: message is too long")
+        return self._deliver(chat_id, call, {"text": text})
+
+    async def _send_photo(self, call: Call) -> JsonDict:
+        chat_id = self._chat_id(call)
+        content: JsonDict = {"photo": self._photo_sizes(call.params.get("photo"))}
+        return self._deliver(chat_id, call, self._with_caption(content, call.params))
+
+    async def _send_document(self, call: Call) -> JsonDict:
+        chat_id = self._chat_id(call)
+        name = call.filenames.get("document", "document.bin")
+        content = {"document": self._document(call.params.get("document"), name)}
+        return self._deliver(chat_id, call, self._with_caption(content, call.params))
+
+    async def _send_media_group(self, call: Call) -> list[JsonDict]:
+        chat_id = self._chat_id(call)
+        media = call.params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise _ApiError(400, "Bad Request: wrong number of media in the group, "
+                                 "must be 2-10")
+        group_id = str(10**17 + next(self._counter))
+        contents = []
+        for item in media:
+            if not isinstance(item, dict):
+                raise _ApiError(400, "Bad Request: can't parse InputMedia")
+            kind = item.get("type")
+            if kind == "photo":
+                content: JsonDict = {"photo": self._photo_sizes(item.get("media"))}
+            elif kind == "document":
+                content = {"document": self._document(item.get("media"), "document.bin")}
+            else:
+                raise _ApiError(400, f"Bad Request: unsupported media type {kind!r} in fake")
+            contents.append({**self._with_caption(content, item), "media_group_id": group_id})
+        return [self._deliver(chat_id, call, content) for content in contents]
+
+    async def _send_chat_action(self, call: Call) -> bool:
+        self._chat_id(call)
+        if not isinstance(call.params.get("action"), str):
+            raise _ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
+    async def _edit_message_text(self, call: Call) -> JsonDict | bool:
+        text = call.params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise _ApiError(400, "Bad Request: message is too long")
+        if call.params.get("inline_message_id"):
+            return True
+        message = self._message_to_edit(call)
+        if "text" not in message:
+            raise _ApiError(400, "Bad Request: there is no text in the message to edit")
+        markup = self._inline_markup(call.params.get("reply_markup"))
+        if message["text"] == text and message.get("reply_markup") == markup:
+            raise _ApiError(400, _NOT_MODIFIED)
+        message["text"] = text
+        return self._edited(message, markup)
+
+    async def _edit_message_reply_markup(self, call: Call) -> JsonDict | bool:
+        if call.params.get("inline_message_id"):
+            return True
+        message = self._message_to_edit(call)
+        markup = self._inline_markup(call.params.get("reply_markup"))
+        if message.get("reply_markup") == markup:
+            raise _ApiError(400, _NOT_MODIFIED)
+        return self._edited(message, markup)
+
+    async def _delete_message(self, call: Call) -> bool:
+        chat_id = self._chat_id(call)
+        message_id = call.params.get("message_id")
+        if self._bot_messages.get(chat_id, {}).pop(message_id, None) is not None:
+            return True
+        if (chat_id, message_id) in self._citizen_messages:
+            self._citizen_messages.discard((chat_id, message_id))
+            return True
+        raise _ApiError(400, "Bad Request: message to delete not found")
+
+    async def _answer_callback_query(self, call: Call) -> bool:
+        if call.params.get("callback_query_id") not in self._callback_ids:
+            raise _ApiError(400, "Bad Request: query is too old and response timeout expired "
+                                 "or query ID is invalid")
+        return True
+
+    async def _get_file(self, call: Call) -> JsonDict:
+        stored = self.files.get(str(call.params.get("file_id")))
+        if stored is None:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        if stored.file_size > MAX_DOWNLOAD_SIZE:
+            raise _ApiError(400, "Bad Request: file is too big")
+        return stored.as_file()
+
+    async def _set_my_commands(self, call: Call) -> bool:
+        commands = call.params.get("commands")
+        if not isinstance(commands, list):
+            raise _ApiError(400, "Bad Request: can't parse commands JSON object")
+        self.my_commands = commands
+        return True
+
+    async def _get_my_commands(self, call: Call) -> list[Any]:
+        return self.my_commands or []
+
+    async def _delete_my_commands(self, call: Call) -> bool:
+        self.my_commands = None
+        return True
+
+    async def _get_chat(self, call: Call) -> JsonDict:
+        chat = self._chat(self._chat_id(call))
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False,
+                                        "gifts_from_channels": False}}
+
+    async def _get_chat_member(self, call: Call) -> JsonDict:
+        self._chat_id(call)
+        user_id = call.params.get("user_id")
+        if not isinstance(user_id, int):
+            raise _ApiError(400, "Bad Request: invalid user_id specified")
+        if user_id == self.bot_id:
+            return {"status": "member", "user": self.bot_user}
+        citizen = self._citizens.get(user_id)
+        user = citizen.user if citizen else {"id": user_id, "is_bot": False,
+                                             "first_name": "Иван"}
+        return {"status": "member", "user": user}
+
+    # ---- building blocks of the methods
+
+    @staticmethod
+    def _chat_id(call: Call) -> int | str:
+        chat_id = call.params.get("chat_id")
+        if chat_id is None or chat_id == "":
+            raise _ApiError(400, "Bad Request: chat_id is empty")
+        if not isinstance(chat_id, int) and not (isinstance(chat_id, str)
+                                                  and chat_id.startswith("@")):
+            raise _ApiError(400, "Bad Request: chat not found")
+        return chat_id
+
+    def _chat(self, chat_id: int | str) -> JsonDict:
+        if isinstance(chat_id, str):
+            return {"id": -1_001_000_000_000, "type": "channel", "title": chat_id,
+                    "username": chat_id.removeprefix("@")}
+        if chat_id < 0:
+            kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+            return {"id": chat_id, "type": kind, "title": "Группа"}
+        citizen = self._citizens.get(chat_id)
+        if citizen is not None:
+            return citizen.chat
+        return {"id": chat_id, "type": "private", "first_name": "Иван"}
+
+    def _deliver(self, chat_id: int | str, call: Call, content: JsonDict) -> JsonDict:
+        """Create a bot message in the chat and return it as the API result."""
+        markup = call.params.get("reply_markup")
+        inline = self._inline_markup(markup)
+        key = chat_id if isinstance(chat_id, int) else self._chat(chat_id)["id"]
+        message: JsonDict = {"message_id": self.next_message_id(key), "from": self.bot_user,
+                             "chat": self._chat(chat_id), "date": int(time.time()), **content}
+        # Only inline keyboards come back in Message.reply_markup (aiogram types it as
+        # InlineKeyboardMarkup; echoing a reply keyboard would fail validation).
+        if inline is not None:
+            message["reply_markup"] = inline
+        elif isinstance(markup, dict) and "keyboard" in markup:
+            self._reply_keyboards[key] = markup
+        elif isinstance(markup, dict) and markup.get("remove_keyboard"):
+            self._reply_keyboards[key] = None
+        self._bot_messages.setdefault(key, {})[message["message_id"]] = message
+        return copy.deepcopy(message)
+
+    @staticmethod
+    def _inline_markup(markup: Any) -> JsonDict | None:
+        """Validate a reply_markup; return it if it is an inline keyboard."""
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise _ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        if "inline_keyboard" not in markup:
+            return None
+        for button in _iter_inline_buttons(markup):
+            data = button.get("callback_data")
+            if data is not None and (not data or len(str(data).encode()) >
+                                     MAX_CALLBACK_DATA_BYTES):
+                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            if set(button) <= {"text", "style", "icon_custom_emoji_id"}:
+                raise _ApiError(400, "Bad Request: can't parse inline keyboard button: Text "
+                                     "buttons are unallowed in the inline keyboard")
+        return markup
+
+    def _message_to_edit(self, call: Call) -> JsonDict:
+        chat_id = self._chat_id(call)
+        key = chat_id if isinstance(chat_id, int) else self._chat(chat_id)["id"]
+        message = self._bot_messages.get(key, {}).get(call.params.get("message_id"))
+        if message is None:
+            raise _ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    @staticmethod
+    def _edited(message: JsonDict, markup: JsonDict | None) -> JsonDict:
+        """Finish an edit: without a new reply_markup the inline keyboard goes away."""
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        message["edit_date"] = int(time.time())
+        return copy.deepcopy(message)
+
+    @staticmethod
+    def _with_caption(content: JsonDict, params: JsonDict) -> JsonDict:
+        caption = params.get("caption")
+        if isinstance(caption, str) and caption:
+            if len(caption) > MAX_CAPTION_LENGTH:
+                raise _ApiError(400, "Bad Request: message caption is too long")
+            content["caption"] = caption
+        return content
+
+    def _photo_sizes(self, photo: Any) -> list[JsonDict]:
+        """The PhotoSize array for an uploaded photo, a known file_id or a URL."""
+        if isinstance(photo, bytes):
+            if not photo:
+                raise _ApiError(400, "Bad Request: file must be non-empty")
+            return self.register_photo(photo)
+        if not isinstance(photo, str) or not photo:
+            raise _ApiError(400, "Bad Request: there is no photo in the request")
+        if photo.startswith(("http://", "https://")):
+            return self.register_photo(b"", source_url=photo)
+        if photo in self._photo_sets:
+            return copy.deepcopy(self._photo_sets[photo])
+        known = self.files.get(photo)
+        if known is not None:
+            raise _ApiError(400, f"Bad Request: can't use file of type "
+                                 f"{known.kind.capitalize()} as Photo")
+        raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+
+    def _document(self, document: Any, file_name: str) -> JsonDict:
+        if isinstance(document, bytes):
+            stored = self.register_file(document, kind="document",
+                                        extension=_extension(file_name))
+        elif isinstance(document, str) and document in self.files:
+            stored = self.files[document]
+        else:
+            raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "file_name": file_name, "file_size": stored.file_size}
