@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -100,12 +101,19 @@ async def _telegram_webhook(p: Platform, stop: asyncio.Event) -> None:
                                            port=settings.http_port, log_level="warning",
                                            lifespan="off"))
     try:
-        await set_webhook(p, bot, dp, url=settings.telegram_webhook_url.rstrip("/")
-                          + ("" if settings.telegram_webhook_url.endswith(WEBHOOK_PATH)
-                             else WEBHOOK_PATH))
+        # Listen first: Telegram starts posting as soon as the webhook is set.
         serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
+            await asyncio.sleep(0.05)
+        if serving.done():
+            await serving  # it could not bind: raise why
+            return
+        path = urlsplit(settings.telegram_webhook_url).path
+        url = settings.telegram_webhook_url if path.endswith(WEBHOOK_PATH) else (
+            settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH)
+        await set_webhook(p, bot, dp, url=url)
         print(f"Telegram webhook: http://{settings.http_host}:{settings.http_port}"
-              f"{WEBHOOK_PATH}", flush=True)
+              f"{WEBHOOK_PATH} ← {url}", flush=True)
         await _until(stop, serving)
         server.should_exit = True
         await serving

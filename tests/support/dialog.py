@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from itertools import count
+from typing import Any
+
+from sqlalchemy import select
 
 from core.conversations.engine import Conversations
 from core.conversations.events import ChannelUser, Event, PhotoInput
 from core.conversations.replies import Button, Reply
+from core.db import tables as t
 from core.domain.enums import Channel
 from core.services.platform import Platform
 
@@ -90,3 +95,90 @@ class Talker:
             await self.contact(phone)
         else:
             await self.say("Пропустить")
+
+    async def photo_from(self, fetch: Callable[[], Awaitable[bytes]], *, size: int | None,
+                         caption: str = "") -> list[Reply]:
+        """A photo whose download the test controls (a fetch that fails, waits or must not
+        be called)."""
+        return await self.event(Event.photo_event(PhotoInput(fetch, size, caption)))
+
+    async def other(self, what: str = "sticker") -> list[Reply]:
+        return await self.event(Event.other(what))
+
+
+# -- what the dialogs left in the database --------------------------------------------------
+NSK_ADDRESS = "Новосибирск, ул. Ленина, 15"
+PROBLEM = "Огромная яма на проезжей части у дома, машины объезжают её по встречной полосе"
+
+
+def labels(replies: list[Reply]) -> list[str]:
+    return [b.label for r in replies for b in r.buttons]
+
+
+async def conversation(p: Platform, talker: Talker) -> t.Conversation | None:
+    async with p.db.sessions() as session:
+        return (await session.scalars(select(t.Conversation).where(
+            t.Conversation.channel == talker.user.channel.value,
+            t.Conversation.external_id == talker.user.external_id))).one_or_none()
+
+
+async def citizen(p: Platform, talker: Talker) -> t.Citizen | None:
+    """The citizen behind a talker's identity, or None while nobody is stored."""
+    async with p.db.sessions() as session:
+        return (await session.scalars(
+            select(t.Citizen).join(t.CitizenIdentity,
+                                   t.CitizenIdentity.citizen_id == t.Citizen.id)
+            .where(t.CitizenIdentity.channel == talker.user.channel.value,
+                   t.CitizenIdentity.external_id == talker.user.external_id))).one_or_none()
+
+
+async def rows(p: Platform, model: type[Any], *where: Any) -> list[Any]:
+    """All rows of a table (optionally filtered), oldest first."""
+    async with p.db.sessions() as session:
+        return list((await session.scalars(
+            select(model).where(*where).order_by(model.id))).all())
+
+
+async def message_photos(p: Platform, message_id: int) -> list[t.MessagePhoto]:
+    async with p.db.sessions() as session:
+        return list((await session.scalars(
+            select(t.MessagePhoto).where(t.MessagePhoto.message_id == message_id)
+            .order_by(t.MessagePhoto.position))).all())
+
+
+async def to_text_step(talker: Talker) -> None:
+    """From the main menu to the text prompt of «Ямы и выбоины на дороге» (found by search)."""
+    await talker.press("Сообщить о проблеме")
+    await talker.say("яма")
+    await talker.press("Ямы и выбоины на дороге")
+
+
+async def to_summary(talker: Talker, *, text: str = PROBLEM, photos: int = 0,
+                     address: str = NSK_ADDRESS) -> None:
+    """From the main menu to the summary: potholes, the text, some photos, a typed address."""
+    await to_text_step(talker)
+    await talker.say(text)
+    for _ in range(photos):
+        await talker.photo()
+    await talker.press("Готово" if photos else "Без фото")
+    await talker.say(address)
+
+
+async def walk_to_answered(p: Platform, message_id: int,
+                           answer: str = "Яма заделана 3 июня, фото работ во вложении.") -> None:
+    """Staff of Novosibirsk city hall take a Novosibirsk message to ANSWERED: the moderator
+    approves, the coordinator sends it to execution, the executor answers, the manager
+    approves the answer."""
+    from core.domain import commands as c
+    from core.services.actions import perform
+    from tests.support.factories import org_id, staff
+
+    nsk = await org_id(p, "NSK-ADM")
+    steps: list[tuple[str, Any]] = [
+        ("moderator", c.ApproveModeration()),
+        ("coordinator", c.SendToExecution(executor_organisation_id=nsk)),
+        ("executor", c.Answer(text=answer)),
+        ("manager", c.ApproveAnswer()),
+    ]
+    for login, command in steps:
+        await perform(p, message_id=message_id, actor=await staff(p, login), command=command)
