@@ -15,7 +15,15 @@ import weakref
 from core.conversations import payloads, store
 from core.conversations import texts as tx
 from core.conversations.events import ChannelUser, Event, EventKind
-from core.conversations.flows import BEFORE_CONSENT, GLOBAL, STEPS, file_message, menu, onboarding
+from core.conversations.flows import (
+    BEFORE_CONSENT,
+    GLOBAL,
+    STEPS,
+    file_message,
+    menu,
+    onboarding,
+    rating,
+)
 from core.conversations.replies import Reply
 from core.conversations.turn import Turn
 from core.domain.enums import Channel, Source
@@ -25,6 +33,7 @@ from core.services.platform import Platform
 log = logging.getLogger(__name__)
 ATTEMPTS = 5
 
+CONSENT_STEP = (onboarding.FLOW, onboarding.ConsentStep.name)
 CHANNEL_SOURCE = {Channel.TELEGRAM: Source.TELEGRAM, Channel.VK: Source.VK}
 
 
@@ -81,13 +90,10 @@ async def dispatch(turn: Turn) -> None:
     if event.kind is EventKind.BUTTON:
         await button(turn, event.payload)
         return
-    if (event.kind is EventKind.TEXT and state.consented
-            and event.text.strip().lower() in tx.REVOKE_WORDS):
+    if event.kind is EventKind.TEXT and state.consented and tx.asks_to_revoke(event.text):
         await menu.ask_revoke(turn)
         return
-    if not state.consented and state.flow != onboarding.FLOW:
-        turn.say(tx.NEED_CONSENT)
-        await turn.goto(onboarding.FLOW, onboarding.ConsentStep.name, data={})
+    if await _needs_consent(turn):
         return
     if (state.flow, state.step) not in STEPS:  # a step removed in a newer version
         await menu.show_menu(turn)
@@ -120,7 +126,9 @@ async def command(turn: Turn, name: str) -> None:
             else:
                 await onboarding.start(turn)
         case "cancel":
-            if turn.state.flow in (file_message.FLOW, "rating"):
+            if turn.state.flow == rating.FLOW:  # the rating is given; only the comment is not
+                await rating.resume(turn)
+            elif turn.state.flow == file_message.FLOW:
                 turn.say(tx.CANCELLED)
                 await menu.show_menu(turn)
             elif consented:
@@ -164,4 +172,17 @@ async def button(turn: Turn, raw: str) -> None:
         turn.say(tx.STALE)
         await _reprompt(turn)
         return
+    if await _needs_consent(turn):
+        return
     await turn.current.on_button(turn, payload.action, payload.args)
+
+
+async def _needs_consent(turn: Turn) -> bool:
+    """Consent can be withdrawn in another channel or by an operator at any moment: every
+    step but the consent question itself needs it."""
+    state = turn.state
+    if state.consented or (state.flow, state.step) == CONSENT_STEP:
+        return False
+    turn.say(tx.NEED_CONSENT)
+    await turn.goto(onboarding.FLOW, onboarding.ConsentStep.name, data={})
+    return True

@@ -101,6 +101,7 @@ PHOTO_TOO_BIG = "Фото слишком большое: не больше {mb} 
 PHOTO_DOWNLOAD_FAILED = "Не удалось получить фото. Пришлите его ещё раз."
 PHOTOS_EXPECTED = "Пришлите фото или нажмите «Готово»."
 PHOTOS_CLEARED = "Все фото удалены."
+PHOTO_TWICE = "Это фото уже добавлено."
 DONE, NO_PHOTOS, CLEAR_PHOTOS = "Готово ➡️", "Без фото ➡️", "🗑 Удалить все фото"
 ASK_ADDRESS = (
     "Где находится проблема? Напишите адрес, например: «Новосибирск, ул. Ленина, 15», "
@@ -127,7 +128,7 @@ SUMMARY = (
     "Текст: {text}\n"
     "Фото: {photos}\n"
     "Адрес: {address}\n"
-    "Срок ответа: до {days} дн.{fast}"
+    "Ответ — в течение {days} дн.{fast}"
 )
 SEND, EDIT, CANCEL = "✅ Отправить", "✏️ Изменить", "✖️ Отменить"
 EDIT_WHAT = "Что изменить?"
@@ -166,7 +167,12 @@ COMMENT_SAVED = "Комментарий передан. Спасибо!"
 COMMENT_BAD = "Комментарий — до {max} символов. Напишите короче или нажмите «Без комментария»."
 
 # Withdrawing consent.
-REVOKE_WORDS = ("отозвать согласие", "отзыв согласия")
+REVOKE_WORDS = ("отозвать согласие", "отзыв согласия", "отзываю согласие")
+
+
+def asks_to_revoke(text: str) -> bool:
+    words = " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+    return len(words) <= 60 and any(phrase in words for phrase in REVOKE_WORDS)
 REVOKE_ASK = (
     "Отозвать согласие на обработку персональных данных? Мы удалим ваше имя и телефон и "
     "перестанем принимать новые сообщения. Уже отправленные сообщения будут рассмотрены."

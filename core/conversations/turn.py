@@ -19,6 +19,25 @@ from core.services.records import CitizenRef
 KEYBOARD = "_keyboard"  # the step that showed a request keyboard still on screen
 
 
+def _merged(replies: list[Reply]) -> list[Reply]:
+    """A plain text followed by another reply reads better as one message (and costs the
+    messenger one call, not two): «Адрес принят» + the summary, a warning + the next prompt."""
+    out: list[Reply] = []
+    for reply in replies:
+        last = out[-1] if out else None
+        if (last is not None and not last.buttons and last.request is None and not last.media
+                and not last.close_keyboard and not last.replace and not reply.media
+                and not reply.replace
+                and len(last.text) + len(reply.text) < MERGE_LIMIT):
+            out[-1] = dataclasses.replace(reply, text=f"{last.text}\n\n{reply.text}")
+        else:
+            out.append(reply)
+    return out
+
+
+MERGE_LIMIT = 3500  # well under the smallest message limit of the channels (VK, Telegram 4096)
+
+
 class Step:
     """A step of a flow. ``enter`` shows the prompt; the ``on_*`` methods handle input.
 
@@ -133,6 +152,7 @@ class Turn:
                     break
             else:  # a messenger message carries one keyboard: close the old one on its own
                 self.replies.insert(0, Reply(texts.KEYBOARD_CLOSED, close_keyboard=True))
+        self.replies = _merged(self.replies)
         return self.replies
 
     async def reprompt(self) -> None:

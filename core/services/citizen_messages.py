@@ -109,7 +109,7 @@ async def citizen_message_card(p: Platform, *, citizen_id: int, number: int
         subcategory=d.subcategories[msg.subcategory_id].name, text=msg.text,
         address=msg.address, latitude=msg.latitude, longitude=msg.longitude,
         status=Status(msg.status), answer_due=msg.answer_due,
-        organisation=org.display_name if org else None,
+        organisation=org.name if org else None,
         answer_text=msg.answer_text if msg.answered_at else None, answered_at=msg.answered_at,
         rating=msg.rating, photos=tuple(photos), history=history, tz=_tz(d, msg.region_id))
 

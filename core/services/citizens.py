@@ -15,6 +15,19 @@ PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def normalise_phone(phone: str) -> str:
+    """One form for one number: +7 9131234567 whether typed as 8 913…, 7913… or 913…"""
+    digits = re.sub(r"[\s().-]", "", phone.strip())
+    if not PHONE_RE.match(digits):
+        raise ValidationError("Телефон — 10–15 цифр, например +79131234567", field="phone")
+    digits = digits.lstrip("+")
+    if len(digits) == 11 and digits[0] == "8":
+        digits = "7" + digits[1:]
+    elif len(digits) == 10 and digits[0] == "9":
+        digits = "7" + digits
+    return "+" + digits
+
+
 async def record_consent(p: Platform, *, citizen: CitizenRef) -> int:
     """The citizen accepted the personal-data processing terms: store when and which version.
     Nothing about a citizen is stored before this, except what the channel itself gives."""
@@ -37,10 +50,7 @@ async def update_contacts(
             raise ValidationError("Имя — от 1 до 255 символов", field="name")
         values["name"] = name
     if phone is not None:
-        digits = re.sub(r"[\s()-]", "", phone)
-        if not PHONE_RE.match(digits):
-            raise ValidationError("Телефон — 10–15 цифр, например +79131234567", field="phone")
-        values["phone"] = digits
+        values["phone"] = normalise_phone(phone)
     if email is not None:
         email = email.strip().lower()
         if not EMAIL_RE.match(email) or len(email) > 255:

@@ -8,8 +8,6 @@ separate statements inside one transaction.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import tables as t
 from core.db.database import Database
+from core.db.raw import PositionalSql, fetchrow
 from core.domain.enums import Action, ActorKind
 from core.ports import StoredFile
 from core.services import records
@@ -51,29 +50,6 @@ class NewMessage:
     now: datetime
     # False when the channel confirms the registration itself (a bot answers with the number).
     notify: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class PositionalSql:
-    """SQL with $1..$n placeholders and the parameter name behind each."""
-
-    sql: str
-    names: tuple[str, ...]
-
-    @classmethod
-    def from_named(cls, sql: str) -> PositionalSql:
-        names: list[str] = []
-
-        def number(match: re.Match[str]) -> str:
-            if match.group(1) not in names:
-                names.append(match.group(1))
-            return f"${names.index(match.group(1)) + 1}"
-
-        return cls(re.sub(r"(?<![:\w]):([a-z_][a-z0-9_]*)", number, sql), tuple(names))
-
-    def args(self, params: dict[str, Any]) -> list[Any]:
-        return [json.dumps(params[n], ensure_ascii=False) if n in _JSON else params[n]
-                for n in self.names]
 
 
 def _postgres_statement(*, by_identity: bool) -> PositionalSql:
@@ -127,7 +103,7 @@ def _postgres_statement(*, by_identity: bool) -> PositionalSql:
     )
     SELECT id, number FROM m
     """
-    return PositionalSql.from_named(sql)
+    return PositionalSql.from_named(sql, json_params=_JSON)
 
 
 _PG_BY_IDENTITY = _postgres_statement(by_identity=True)
@@ -161,19 +137,6 @@ async def register(db: Database, citizen: CitizenRef | int | None, new: NewMessa
     return await _register_portable(db, citizen, new)
 
 
-async def _run_pg(db: Database, statement: PositionalSql, params: dict[str, Any]
-                  ) -> tuple[int, int] | None:
-    """Run the registration statement on asyncpg directly, outside any transaction block: a
-    single PostgreSQL statement is atomic on its own, so there is no BEGIN/COMMIT round trip,
-    and asyncpg keeps the statement prepared per connection."""
-    async with db.engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
-        if driver is None:  # pragma: no cover - the pool hands out live connections
-            raise RuntimeError("database connection is closed")
-        row = await driver.fetchrow(statement.sql, *statement.args(params))
-    return (int(row[0]), int(row[1])) if row is not None else None
-
-
 async def _find_by_key(db: Database, key: str) -> tuple[int, int] | None:
     async with db.engine.connect() as conn:
         found = (await conn.execute(FIND_BY_KEY, {"key": key})).one_or_none()
@@ -198,7 +161,7 @@ async def _register_postgres(db: Database, citizen: CitizenRef | int | None, new
         params |= {"c_channel": citizen.channel.value, "c_external_id": citizen.external_id}
         if new.notify:
             params |= {"o_channel": citizen.channel.value, "o_recipient": citizen.external_id}
-        row = await _run_pg(db, _PG_BY_IDENTITY, params)
+        row = await fetchrow(db, _PG_BY_IDENTITY, params)
         if row is not None:
             return (*row, True)
         if key and (found := await _find_by_key(db, key)):
@@ -210,7 +173,7 @@ async def _register_postgres(db: Database, citizen: CitizenRef | int | None, new
         address = await _address(tx, citizen, citizen_id, new.values["source"])
     if address and new.notify:
         params |= {"o_channel": address[0], "o_recipient": address[1]}
-    row = await _run_pg(db, _PG_BY_ID, {**params, "citizen_id": citizen_id})
+    row = await fetchrow(db, _PG_BY_ID, {**params, "citizen_id": citizen_id})
     if row is not None:
         return (*row, True)
     found = await _find_by_key(db, key) if key else None  # the key was used meanwhile

@@ -478,6 +478,8 @@ class FakeTelegram:
         self._client: ClientSession | None = None
         self._closing = False
         self._calls_signal = _Signal()
+        # A benchmark's cheap way to follow many chats at once (wait_for scans every call).
+        self.on_call: Callable[[Call], None] | None = None
         self._updates_signal = _Signal()
         self._cursor = 0
         self._consumed: set[int] = set()
@@ -821,6 +823,8 @@ class FakeTelegram:
         response = await self._answer(call)
         self.calls.append(call)
         self._calls_signal.fire()
+        if self.on_call is not None:
+            self.on_call(call)
         return response
 
     async def _read_call(self, request: web.Request, method: str) -> Call:

@@ -115,6 +115,20 @@ def labels(replies: list[Reply]) -> list[str]:
     return [b.label for r in replies for b in r.buttons]
 
 
+PARAGRAPH = "\n\n"  # how the engine joins a plain text with the reply after it
+
+
+def said(replies: list[Reply]) -> str:
+    """Everything a turn said, in order, as the citizen reads it — whether the engine sent it
+    as one message or several (a plain text is merged into the reply after it)."""
+    return PARAGRAPH.join(r.text for r in replies)
+
+
+def chat(*texts: str) -> str:
+    """The texts a turn should say, in this order, to compare with ``said``."""
+    return PARAGRAPH.join(texts)
+
+
 async def conversation(p: Platform, talker: Talker) -> t.Conversation | None:
     async with p.db.sessions() as session:
         return (await session.scalars(select(t.Conversation).where(
@@ -158,8 +172,8 @@ async def to_summary(talker: Talker, *, text: str = PROBLEM, photos: int = 0,
     """From the main menu to the summary: potholes, the text, some photos, a typed address."""
     await to_text_step(talker)
     await talker.say(text)
-    for _ in range(photos):
-        await talker.photo()
+    for n in range(photos):
+        await talker.photo(JPEG + bytes([n]))  # different photos: the same one twice is refused
     await talker.press("Готово" if photos else "Без фото")
     await talker.say(address)
 

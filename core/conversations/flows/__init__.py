@@ -13,4 +13,4 @@ STEPS: dict[tuple[str, str], Step] = {
 GLOBAL: dict[str, GlobalHandler] = {
     action: handler for module in _MODULES for action, handler in module.GLOBAL.items()}
 # Buttons that work before consent (everything else needs it).
-BEFORE_CONSENT = frozenset({"help", "noop"})
+BEFORE_CONSENT = frozenset({"help", "noop", "stay"})

@@ -108,7 +108,7 @@ class _TopicStep(Step):
 
 
 class CategoryStep(_TopicStep):
-    flow, name, expects = FLOW, "category", tx.CHOOSE_CATEGORY
+    flow, name = FLOW, "category"
 
     async def enter(self, turn: Turn, *, replace: bool = False) -> None:
         cat = catalogue(turn.d)
@@ -142,7 +142,7 @@ class CategoryStep(_TopicStep):
 
 
 class SubcategoryStep(_TopicStep):
-    flow, name, expects = FLOW, "subcategory", tx.CHOOSE_CATEGORY
+    flow, name = FLOW, "subcategory"
 
     async def enter(self, turn: Turn, *, replace: bool = False) -> None:
         cat = catalogue(turn.d)
@@ -191,16 +191,16 @@ class TextStep(Step):
 
     async def on_photo(self, turn: Turn, event: Event) -> None:
         # A photo with a caption is the usual way to write about a problem in a messenger.
-        if not await add_photo(turn, event):
-            return
+        added = await add_photo(turn, event)
         if event.text.strip():
             await self.on_text(turn, event.text)
-        else:
+        elif added:
             turn.say(tx.TEXT_PHOTO_FIRST)
 
     async def on_button(self, turn: Turn, action: str, args: tuple[str, ...]) -> None:
         if action == "back":
-            await turn.goto(FLOW, CategoryStep.name)
+            await turn.goto(FLOW, SummaryStep.name if turn.data.get("editing")
+                            else CategoryStep.name)
         elif action == "cancel":
             await cancel(turn)
         else:
@@ -230,6 +230,9 @@ async def add_photo(turn: Turn, event: Event) -> bool:
         stored = await store_photo(turn.p, data)
     except ValidationError as error:
         turn.say(error.message)
+        return False
+    if any(p["key"] == stored.key for p in photos):
+        turn.say(tx.PHOTO_TWICE)
         return False
     photos.append({"key": stored.key, "type": stored.content_type, "size": stored.size})
     return True
@@ -404,7 +407,7 @@ async def send(turn: Turn) -> None:
 
 
 class EditStep(Step):
-    flow, name, expects = FLOW, "edit", tx.EDIT_WHAT
+    flow, name = FLOW, "edit"
 
     async def enter(self, turn: Turn) -> None:
         turn.say(tx.EDIT_WHAT, buttons=[

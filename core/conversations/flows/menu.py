@@ -34,6 +34,11 @@ async def on_help(turn: Turn, payload: Payload) -> None:
     await turn.reprompt()
 
 
+async def on_stay(turn: Turn, payload: Payload) -> None:
+    """Carry on where the dialog was."""
+    await turn.reprompt()
+
+
 async def on_noop(turn: Turn, payload: Payload) -> None:
     """The page counter between the arrows: nothing to do."""
 
@@ -50,9 +55,9 @@ async def on_revoke(turn: Turn, payload: Payload) -> None:
 
 async def ask_revoke(turn: Turn) -> None:
     turn.say(tx.REVOKE_ASK, buttons=[turn.global_button(tx.REVOKE_YES, "revoke", row=0),
-                                     turn.global_button(tx.REVOKE_NO, "menu", row=0)])
+                                     turn.global_button(tx.REVOKE_NO, "stay", row=0)])
 
 
 STEPS: tuple[Step, ...] = (MainStep(),)
 GLOBAL: dict[str, GlobalHandler] = {
-    "menu": on_menu, "help": on_help, "noop": on_noop, "revoke": on_revoke}
+    "menu": on_menu, "help": on_help, "noop": on_noop, "revoke": on_revoke, "stay": on_stay}

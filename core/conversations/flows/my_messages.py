@@ -55,10 +55,10 @@ async def on_my(turn: Turn, payload: Payload) -> None:
                                       status=citizen_status(line.status).capitalize(), due=due))
         buttons.append(turn.global_button(f"№ {line.number}", "msg", line.number, row=i // 3))
     row = (len(lines) + 2) // 3
-    buttons += nav_row(turn, page=page, total_pages=count, action="my", row=row,
+    buttons += nav_row(turn, page=page, total_pages=count, action="myp", row=row,
                        global_scope=True)
     buttons.append(turn.global_button(tx.TO_MENU, "menu", row=row + 1))
-    turn.say("\n\n".join(text), buttons=buttons, replace=payload.action == "my" and page > 0)
+    turn.say("\n\n".join(text), buttons=buttons, replace=payload.action == "myp")
 
 
 def _history_line(entry: HistoryEntry, card: MessageCard) -> str:
@@ -126,4 +126,4 @@ async def on_msg(turn: Turn, payload: Payload) -> None:
 
 
 STEPS: tuple[Step, ...] = ()
-GLOBAL: dict[str, GlobalHandler] = {"my": on_my, "msg": on_msg}
+GLOBAL: dict[str, GlobalHandler] = {"my": on_my, "myp": on_my, "msg": on_msg}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from core.conversations import texts as tx
 from core.conversations.events import Event
 from core.conversations.flows.common import GlobalHandler
@@ -13,7 +11,15 @@ from core.domain.errors import ValidationError
 from core.services.citizens import record_consent, update_contacts
 
 FLOW = "onboarding"
-NAME_RE = re.compile(r"^[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё .'-]{0,99}$")
+NAME_MAX = 100
+NAME_MARKS = frozenset(" .'-’")
+
+
+def valid_name(name: str) -> bool:
+    """Letters of any alphabet (Russia's peoples write Tatar, Bashkir, Yakut names), with
+    spaces, dots, hyphens and apostrophes between them."""
+    return (0 < len(name) <= NAME_MAX and name[0].isalpha()
+            and all(ch.isalpha() or ch in NAME_MARKS for ch in name))
 SKIP_WORDS = {"пропустить", "пропуск", "нет", "skip"}
 
 
@@ -52,12 +58,12 @@ class ConsentStep(Step):
 
 
 class NameStep(Step):
-    flow, name, expects = FLOW, "name", tx.ASK_NAME
+    flow, name = FLOW, "name"
 
     async def enter(self, turn: Turn) -> None:
         buttons = []
         shown = (turn.user.display_name or "").strip()
-        if shown and NAME_RE.match(shown):
+        if shown and valid_name(shown):
             buttons.append(turn.button(shown[:40], "use", row=0))
         buttons.append(turn.button(tx.SKIP, "skip", row=0))
         turn.say(tx.ASK_NAME, buttons=buttons)
@@ -67,7 +73,7 @@ class NameStep(Step):
         if name.lower() in SKIP_WORDS:
             await turn.goto(FLOW, PhoneStep.name)
             return
-        if not NAME_RE.match(name):
+        if not valid_name(name):
             turn.say(tx.NAME_BAD)
             return
         await self._save(turn, name)
@@ -87,7 +93,7 @@ class NameStep(Step):
 
 
 class PhoneStep(Step):
-    flow, name, expects = FLOW, "phone", tx.ASK_PHONE
+    flow, name = FLOW, "phone"
 
     async def enter(self, turn: Turn) -> None:
         turn.say(tx.ASK_PHONE, request=Request.CONTACT, request_label=tx.SEND_PHONE,

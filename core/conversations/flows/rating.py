@@ -8,7 +8,11 @@ from core.conversations.payloads import Payload
 from core.conversations.turn import Step, Turn
 from core.domain.errors import ConflictError, IllegalTransition, NotFound, ValidationError
 from core.services.actions import rate_answer
-from core.services.citizen_messages import COMMENT_MAX_LENGTH, comment_rating
+from core.services.citizen_messages import (
+    COMMENT_MAX_LENGTH,
+    citizen_message_card,
+    comment_rating,
+)
 
 FLOW = "rating"
 LOW = 2
@@ -19,6 +23,7 @@ async def on_rate(turn: Turn, payload: Payload) -> None:
     assert turn.state.citizen_id is not None
     if number is None or score is None:
         turn.say(tx.UNKNOWN_BUTTON)
+        await turn.reprompt()
         return
     try:
         await rate_answer(turn.p, citizen_id=turn.state.citizen_id, number=number, score=score)
@@ -26,8 +31,12 @@ async def on_rate(turn: Turn, payload: Payload) -> None:
         turn.say(tx.CARD_NOT_FOUND)
         return
     except (IllegalTransition, ConflictError):
-        turn.say(tx.RATE_CLOSED)
-        return
+        card = await citizen_message_card(turn.p, citizen_id=turn.state.citizen_id, number=number)
+        if card is None or card.rating != score:
+            turn.say(tx.RATE_CLOSED)
+            return
+        # The same rating already stands: this is the dialog handling the press again after
+        # another update of this citizen saved first.
     except ValidationError as error:
         turn.say(error.message)
         return
@@ -40,7 +49,7 @@ async def on_rate(turn: Turn, payload: Payload) -> None:
 
 
 class CommentStep(Step):
-    flow, name, expects = FLOW, "comment", tx.ASK_COMMENT
+    flow, name = FLOW, "comment"
 
     async def enter(self, turn: Turn) -> None:
         turn.say(tx.ASK_COMMENT, buttons=[turn.button(tx.NO_COMMENT, "skip")])

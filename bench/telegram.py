@@ -1,0 +1,186 @@
+"""Telegram bot throughput and reply latency through the whole stack: one real
+`pos bot telegram` process, long polling a local fake Bot API over HTTP, PostgreSQL behind.
+
+    .venv/bin/python -m bench.telegram [--citizens 200] [--journeys 2] [--rate 300]
+
+Each simulated citizen (already onboarded, as after their first visit) files messages the way
+people do: menu, "report a problem", a search by word, a topic, the text, no photos, an
+address, send — 8 updates per message. Two runs:
+
+* throughput: every citizen sends the next update as soon as the previous reply arrives, so
+  the bot is saturated; reported as updates handled per second;
+* latency at a given load: ``--rate`` citizens each send one update a second (a person
+  reads and taps), so the offered load is about ``--rate`` updates/s; reported as the reply
+  latency from the moment an update is queued at the Bot API to the moment the bot's answer
+  reaches it (p50/p95/p99).
+
+Uses POS_BENCH_POSTGRES_URL (default: the local server's `test` database as admin) to create a
+throw-away database, and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from tempfile import mkdtemp
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from core.db.migrate import upgrade
+from core.services.platform import build_platform
+from core.services.seed import seed_demo
+from core.settings import Settings
+from tests.e2e.fake_telegram import Call, Citizen, FakeTelegram
+
+ADMIN_URL = os.environ.get("POS_BENCH_POSTGRES_URL",
+                           "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+TOKEN = "123456:BENCH-TOKEN"
+TEXT = "Глубокая яма на проезжей части у дома, машины выезжают на встречную полосу."
+
+
+class Chats:
+    """Replies per chat, so thousands of waiting citizens cost nothing while they wait."""
+
+    def __init__(self) -> None:
+        self.waiters: dict[int, list[tuple[str, asyncio.Future[Call]]]] = defaultdict(list)
+
+    def on_call(self, call: Call) -> None:
+        if call.method not in ("sendMessage", "editMessageText"):
+            return
+        pending = self.waiters.get(call.chat_id) or []
+        for item in list(pending):
+            needle, future = item
+            if needle in (call.text or "") and not future.done():
+                future.set_result(call)
+                pending.remove(item)
+
+    def expect(self, chat_id: int, needle: str) -> asyncio.Future[Call]:
+        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self.waiters[chat_id].append((needle, future))
+        return future
+
+
+async def step(chats: Chats, citizen: Citizen, action: tuple[str, str], needle: str,
+               latencies: list[float]) -> None:
+    kind, value = action
+    reply = chats.expect(citizen.id, needle)
+    started = time.perf_counter()
+    if kind == "text":
+        citizen.send_text(value)
+    else:
+        citizen.press(value)
+    await asyncio.wait_for(reply, 30)
+    latencies.append(time.perf_counter() - started)
+
+
+JOURNEY = [
+    (("text", "/menu"), "Главное меню"),
+    (("press", "📝 Сообщить о проблеме"), "Выберите тему"),
+    (("text", "яма"), "Нашлось по запросу"),
+    (("press", "Ямы и выбоины на дороге"), "Опишите проблему"),
+    (("text", TEXT), "Пришлите фото"),
+    (("press", "Без фото ➡️"), "Где находится"),
+    (("text", "Новосибирск, ул. Ленина, 15"), "Проверьте сообщение"),
+    (("press", "✅ Отправить"), "зарегистрировано"),
+]
+ONBOARDING = [
+    (("text", "/start"), "согласие на обработку"),
+    (("press", "✅ Согласен"), "Как к вам обращаться"),
+    (("press", "Пропустить"), "Оставьте номер"),
+    (("text", "Пропустить"), "Главное меню"),
+]
+
+
+async def citizen_run(chats: Chats, citizen: Citizen, steps: list[tuple[tuple[str, str], str]],
+                      latencies: list[float], *, pace: float = 0.0) -> None:
+    for action, needle in steps:
+        started = time.perf_counter()
+        await step(chats, citizen, action, needle, latencies)
+        if pace:
+            await asyncio.sleep(max(0.0, pace - (time.perf_counter() - started)))
+
+
+def report(title: str, latencies: list[float], elapsed: float) -> None:
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    mean = statistics.fmean(latencies) * 1000
+    print(f"{title}: {len(latencies)} updates in {elapsed:.2f} s "
+          f"= {len(latencies) / elapsed:.0f} updates/s; reply latency ms: p50 {pct(0.50):.1f}"
+          f"  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  mean {mean:.1f}")
+
+
+async def _admin(sql: str) -> None:
+    engine = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(sql))
+    await engine.dispose()
+
+
+async def main(citizens: int, journeys: int, rate: int) -> None:
+    name = f"pos_bench_tg_{uuid.uuid4().hex[:8]}"
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    data = Path(mkdtemp())
+    await _admin(f'CREATE DATABASE "{name}"')
+    bot: asyncio.subprocess.Process | None = None
+    try:
+        await upgrade(url)
+        p = build_platform(Settings(environment="test", database_url=url, data_dir=data,
+                                    _env_file=None))  # type: ignore[call-arg]
+        await seed_demo(p)
+        await p.close()
+        async with FakeTelegram(token=TOKEN) as tg:
+            chats = Chats()
+            tg.on_call = chats.on_call
+            env = {k: v for k, v in os.environ.items() if not k.startswith("POS_")} | {
+                "POS_ENVIRONMENT": "test", "POS_DATABASE_URL": url, "POS_DATA_DIR": str(data),
+                "POS_TELEGRAM_TOKEN": TOKEN, "POS_TELEGRAM_API_URL": tg.base_url,
+                "POS_DATABASE_POOL_SIZE": "30", "POS_BOT_FLOOD_BURST": "1000"}
+            log = open(data / "bot.log", "wb")  # noqa: ASYNC230, SIM115 - one local file
+            bot = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "pos", "bot", "telegram", env=env, stdout=log,
+                stderr=log)
+            people = [tg.user(10_000 + i, first_name="Житель")
+                      for i in range(max(citizens, rate))]
+            warm: list[float] = []
+            await asyncio.gather(*(citizen_run(chats, c, ONBOARDING, warm) for c in people))
+            print(f"onboarded {len(people)} citizens ({len(warm)} updates, untimed)")
+
+            latencies: list[float] = []
+            started = time.perf_counter()
+            await asyncio.gather(*(citizen_run(chats, c, JOURNEY * journeys, latencies)
+                                   for c in people[:citizens]))
+            report(f"saturated, {citizens} citizens at once", latencies,
+                   time.perf_counter() - started)
+
+            paced: list[float] = []
+            started = time.perf_counter()
+            await asyncio.gather(*(citizen_run(chats, c, JOURNEY, paced, pace=1.0)
+                                   for c in people[:rate]))
+            report(f"offered ~{rate} updates/s ({rate} citizens, one update a second each)",
+                   paced, time.perf_counter() - started)
+    finally:
+        if bot is not None and bot.returncode is None:
+            bot.terminate()
+            await bot.wait()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--citizens", type=int, default=200)
+    parser.add_argument("--journeys", type=int, default=2)
+    parser.add_argument("--rate", type=int, default=300)
+    args = parser.parse_args()
+    asyncio.run(main(args.citizens, args.journeys, args.rate))
