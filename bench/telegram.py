@@ -131,7 +131,7 @@ async def _admin(sql: str) -> None:
 async def main(citizens: int, journeys: int, rate: int) -> None:
     name = f"pos_bench_tg_{uuid.uuid4().hex[:8]}"
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    data = Path(mkdtemp())
+    data = Path(mkdtemp(prefix="benchtg"))
     await _admin(f'CREATE DATABASE "{name}"')
     bot: asyncio.subprocess.Process | None = None
     try:

@@ -49,8 +49,12 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    # No overflow: a connection opened for a burst and closed after it costs a TLS attempt,
+    # authentication and the driver's type setup, all on the event loop — under load that
+    # churn stalled every other request (bench.telegram). Requests wait for a pooled one.
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_timeout=30,
+        pool_recycle=1800,
     )
 
 

@@ -16,21 +16,27 @@ from core.db import tables as t
 from core.domain.enums import Channel
 from core.services.citizens import withdraw_consent
 from core.services.platform import Platform
+from core.services.records import CitizenRef
+from tests.support import factories as f
 from tests.support.dialog import (
     JPEG,
     NSK_ADDRESS,
     PNG,
     PROBLEM,
     Talker,
+    chat,
     citizen,
     conversation,
     labels,
     rows,
+    said,
     to_summary,
     to_text_step,
+    walk_to_answered,
 )
 
 ASK_TEXT = tx.ASK_TEXT.format(min=20, max=4000)
+GREETING = tx.GREETING.format(region="Новосибирская область")
 
 
 async def ready(p: Platform, **kwargs: object) -> Talker:
@@ -46,10 +52,6 @@ async def snapshot(p: Platform, talker: Talker) -> tuple[object, ...]:
     return conv.flow, conv.step, conv.data, conv.generation
 
 
-def texts(replies: list) -> list[str]:
-    return [r.text for r in replies]
-
-
 # -- buttons --------------------------------------------------------------------------------------
 async def test_stale_button_is_explained_and_changes_nothing(platform: Platform) -> None:
     talker = await ready(platform)
@@ -57,7 +59,7 @@ async def test_stale_button_is_explained_and_changes_nothing(platform: Platform)
     old = talker.find("Автомобильные дороги")  # from the category list, two prompts ago
     before = await snapshot(platform, talker)
     replies = await talker.press_payload(old.payload)
-    assert texts(replies) == [tx.STALE, ASK_TEXT]
+    assert said(replies) == chat(tx.STALE, ASK_TEXT)
     assert "устарела" in replies[0].text
     assert await snapshot(platform, talker) == before
 
@@ -69,7 +71,7 @@ async def test_unknown_or_forged_button(platform: Platform, payload: str) -> Non
     await to_text_step(talker)
     before = await snapshot(platform, talker)
     replies = await talker.press_payload(payload)
-    assert texts(replies) == [tx.UNKNOWN_BUTTON, ASK_TEXT]
+    assert said(replies) == chat(tx.UNKNOWN_BUTTON, ASK_TEXT)
     assert await snapshot(platform, talker) == before
 
 
@@ -78,7 +80,7 @@ async def test_rating_button_without_a_score(platform: Platform) -> None:
     await to_text_step(talker)
     before = await snapshot(platform, talker)
     replies = await talker.press_payload("g|rate|1")
-    assert texts(replies) == [tx.UNKNOWN_BUTTON]
+    assert said(replies) == chat(tx.UNKNOWN_BUTTON, ASK_TEXT)  # and the step shown again
     assert await snapshot(platform, talker) == before
 
 
@@ -87,8 +89,8 @@ async def test_forged_topic_of_the_current_prompt(platform: Platform) -> None:
     await talker.press("Сообщить о проблеме")
     generation = (await snapshot(platform, talker))[3]
     replies = await talker.press_payload(f"{generation}|sub|999999")
-    assert replies[0].text == tx.SUBCATEGORY_GONE
-    assert replies[1].text.startswith(tx.CHOOSE_CATEGORY)
+    assert replies[0].text.startswith(tx.SUBCATEGORY_GONE)
+    assert said(replies).startswith(chat(tx.SUBCATEGORY_GONE, tx.CHOOSE_CATEGORY))
     assert "sub" not in (await snapshot(platform, talker))[2]
 
 
@@ -97,7 +99,7 @@ async def test_forged_topic_of_the_current_prompt(platform: Platform) -> None:
 async def test_global_buttons_need_consent(platform: Platform, payload: str) -> None:
     talker = Talker(platform)
     replies = await talker.press_payload(payload)  # the very first thing this person sends
-    assert texts(replies) == [tx.NEED_CONSENT, tx.CONSENT_ASK]
+    assert said(replies) == chat(tx.NEED_CONSENT, tx.CONSENT_ASK)
     assert labels(replies) == [tx.AGREE, tx.DECLINE, tx.DETAILS]
     assert await rows(platform, t.Citizen) == []
     assert (await snapshot(platform, talker))[:2] == ("onboarding", "consent")
@@ -107,13 +109,13 @@ async def test_help_button_works_before_consent(platform: Platform) -> None:
     talker = Talker(platform)
     await talker.say("/start")
     replies = await talker.press_payload("g|help")
-    assert texts(replies) == [tx.HELP, tx.CONSENT_ASK]
+    assert said(replies) == chat(tx.HELP, tx.CONSENT_ASK)
 
 
 async def test_agree_button_from_nowhere_records_no_consent(platform: Platform) -> None:
     talker = Talker(platform)
     replies = await talker.press_payload("0|agree")  # no dialog yet: no button is current
-    assert texts(replies) == [tx.STALE, tx.CONSENT_ASK]
+    assert said(replies) == chat(tx.STALE, tx.CONSENT_ASK)
     assert await rows(platform, t.Citizen) == []
 
 
@@ -123,14 +125,14 @@ async def test_pressing_agree_twice_stores_one_citizen(platform: Platform) -> No
     agree = talker.find("Согласен")
     await talker.press_payload(agree.payload)
     replies = await talker.press_payload(agree.payload)
-    assert replies[0].text == tx.STALE and replies[-1].text == tx.ASK_NAME
+    assert said(replies) == chat(tx.STALE, tx.ASK_NAME)
     assert len(await rows(platform, t.Citizen)) == 1
 
 
 # -- commands -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("command", "expected"), [
-    ("/start", [tx.GREETING.format(region="Новосибирская область"), tx.CONSENT_ASK]),
-    ("/menu", [tx.GREETING.format(region="Новосибирская область"), tx.CONSENT_ASK]),
+    ("/start", [GREETING, tx.CONSENT_ASK]),
+    ("/menu", [GREETING, tx.CONSENT_ASK]),
     ("/cancel", [tx.CONSENT_ASK]),
     ("/help", [tx.HELP, tx.CONSENT_ASK]),
     ("/whatever", [tx.UNKNOWN_COMMAND, tx.CONSENT_ASK]),
@@ -140,7 +142,7 @@ async def test_commands_before_consent(platform: Platform, command: str,
     talker = Talker(platform)
     await talker.say("привет")
     replies = await talker.say(command)
-    assert texts(replies) == expected
+    assert said(replies) == chat(*expected)
     assert await rows(platform, t.Citizen) == []
 
 
@@ -148,7 +150,7 @@ async def test_start_mid_draft_greets_and_shows_the_menu(platform: Platform) -> 
     talker = await ready(platform)
     await to_text_step(talker)
     replies = await talker.say("/start")
-    assert texts(replies) == [tx.GREETING.format(region="Новосибирская область"), tx.MENU]
+    assert said(replies) == chat(GREETING, tx.MENU)
     assert (await snapshot(platform, talker))[:3] == ("menu", "main", {})
 
 
@@ -157,7 +159,7 @@ async def test_menu_mid_draft_shows_the_menu(platform: Platform) -> None:
     await to_text_step(talker)
     await talker.say(PROBLEM)
     replies = await talker.say("/menu@pos_bot")
-    assert texts(replies) == [tx.MENU]
+    assert said(replies) == tx.MENU
     assert (await snapshot(platform, talker))[:2] == ("menu", "main")
     assert await rows(platform, t.Message) == []
 
@@ -165,7 +167,7 @@ async def test_menu_mid_draft_shows_the_menu(platform: Platform) -> None:
 async def test_cancel_with_nothing_to_cancel(platform: Platform) -> None:
     talker = await ready(platform)
     replies = await talker.say("/cancel")
-    assert texts(replies) == [tx.NOTHING_TO_CANCEL, tx.MENU]
+    assert said(replies) == chat(tx.NOTHING_TO_CANCEL, tx.MENU)
 
 
 async def test_help_keeps_the_step_and_its_keyboard(platform: Platform) -> None:
@@ -175,8 +177,8 @@ async def test_help_keeps_the_step_and_its_keyboard(platform: Platform) -> None:
     await talker.press("Адрес")
     before = await snapshot(platform, talker)
     replies = await talker.say("/help")
-    assert texts(replies) == [tx.HELP, tx.ASK_ADDRESS]
-    assert replies[1].request is Request.LOCATION
+    assert said(replies) == chat(tx.HELP, tx.ASK_ADDRESS)
+    assert replies[-1].request is Request.LOCATION  # the location keyboard stays
     assert not any(r.close_keyboard for r in replies)
     assert await snapshot(platform, talker) == before
 
@@ -186,7 +188,7 @@ async def test_unknown_command_keeps_the_step(platform: Platform) -> None:
     await to_text_step(talker)
     before = await snapshot(platform, talker)
     replies = await talker.say("/report яма")
-    assert texts(replies) == [tx.UNKNOWN_COMMAND, ASK_TEXT]
+    assert said(replies) == chat(tx.UNKNOWN_COMMAND, ASK_TEXT)
     assert await snapshot(platform, talker) == before
 
 
@@ -196,7 +198,7 @@ async def test_unsupported_event_gets_a_hint_and_keeps_the_state(platform: Platf
     await to_text_step(talker)
     before = await snapshot(platform, talker)
     replies = await talker.other("voice")
-    assert texts(replies) == [tx.UNSUPPORTED, tx.TEXT_EXPECTED, ASK_TEXT]
+    assert said(replies) == chat(tx.UNSUPPORTED, tx.TEXT_EXPECTED, ASK_TEXT)
     assert await snapshot(platform, talker) == before
 
 
@@ -204,14 +206,14 @@ async def test_location_at_the_text_step_asks_for_text(platform: Platform) -> No
     talker = await ready(platform)
     await to_text_step(talker)
     replies = await talker.location(55.03, 82.92)
-    assert texts(replies) == [tx.TEXT_EXPECTED, ASK_TEXT]
+    assert said(replies) == chat(tx.TEXT_EXPECTED, ASK_TEXT)
     assert "lat" not in (await snapshot(platform, talker))[2]
 
 
 async def test_typing_at_the_menu_points_to_the_buttons(platform: Platform) -> None:
     talker = await ready(platform)
     replies = await talker.say("яма во дворе")
-    assert texts(replies) == [tx.MENU_EXPECTED, tx.MENU]
+    assert said(replies) == chat(tx.MENU_EXPECTED, tx.MENU)
 
 
 async def _to_step(p: Platform, step: str) -> Talker:
@@ -223,7 +225,15 @@ async def _to_step(p: Platform, step: str) -> Talker:
             await talker.press("Пропустить")
         return talker
     talker = await ready(p)
+    if step == "comment":
+        msg = await f.file_message(p, citizen=CitizenRef(talker.user.channel,
+                                                         talker.user.external_id))
+        await walk_to_answered(p, msg.id)
+        await talker.press_payload(f"g|rate|{msg.number}|4")
+        return talker
     await talker.press("Сообщить о проблеме")
+    if step == "subcategory":
+        await talker.press("Благоустройство")
     if step == "edit":
         await talker.press("Отменить")
         await to_summary(talker)
@@ -231,16 +241,22 @@ async def _to_step(p: Platform, step: str) -> Talker:
     return talker
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Step.unexpected says `expects` and then enter() "
-                   "says the same prompt again when expects equals the prompt (name, phone, "
-                   "category, edit, rating comment): the citizen reads the question twice")
-@pytest.mark.parametrize("step", ["name", "phone", "category", "edit"])
+PROMPTS = {"name": tx.ASK_NAME, "phone": tx.ASK_PHONE, "category": tx.CHOOSE_CATEGORY,
+           "subcategory": tx.CHOOSE_SUBCATEGORY.format(category="Благоустройство"),
+           "edit": tx.EDIT_WHAT, "comment": tx.ASK_COMMENT}
+
+
+@pytest.mark.parametrize("step", list(PROMPTS))
 async def test_unexpected_input_repeats_the_prompt_once(platform: Platform, step: str
                                                         ) -> None:
     talker = await _to_step(platform, step)
-    prompt = talker.last[-1].text.split("\n")[0]
+    prompt = PROMPTS[step]
+    assert prompt in said(talker.last)
+    before = await snapshot(platform, talker)
     replies = await talker.other("sticker")
-    assert sum(r.text.startswith(prompt) for r in replies) == 1
+    assert said(replies).startswith(chat(tx.UNSUPPORTED, prompt))
+    assert said(replies).count(prompt) == 1
+    assert (await snapshot(platform, talker))[:3] == before[:3]
 
 
 # -- redelivered updates --------------------------------------------------------------------------
@@ -352,7 +368,7 @@ async def test_telegram_and_vk_users_with_one_id_are_independent(platform: Platf
     await to_text_step(tg)
     vk = Talker(platform, channel=Channel.VK, external_id="777")
     replies = await vk.say("привет")  # the same update ids as tg's, in another channel
-    assert texts(replies)[-1] == tx.CONSENT_ASK
+    assert said(replies) == chat(GREETING, tx.CONSENT_ASK)
     assert await citizen(platform, vk) is None
     assert (await snapshot(platform, tg))[:2] == ("file", "text")
 
@@ -367,7 +383,7 @@ async def test_telegram_and_vk_users_with_one_id_are_independent(platform: Platf
     [message] = await rows(platform, t.Message)
     assert (message.source, message.citizen_id) == ("vk", vk_citizen.id)
     assert (await snapshot(platform, tg))[:2] == ("file", "text")
-    assert texts(await tg.press("Мои сообщения")) == [tx.MY_EMPTY]
+    assert said(await tg.press("Мои сообщения")) == tx.MY_EMPTY
 
 
 # -- consent withdrawn elsewhere (by an operator) -------------------------------------------------
@@ -378,12 +394,10 @@ async def test_consent_withdrawn_elsewhere_stops_the_draft(platform: Platform) -
     assert person is not None
     await withdraw_consent(platform, citizen_id=person.id)
     replies = await talker.say(PROBLEM)
-    assert texts(replies) == [tx.NEED_CONSENT, tx.CONSENT_ASK]
+    assert said(replies) == chat(tx.NEED_CONSENT, tx.CONSENT_ASK)
     assert (await snapshot(platform, talker))[:3] == ("onboarding", "consent", {})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: step buttons skip the consent check, so a "
-                   "citizen whose consent was withdrawn can still send a message from a summary")
 async def test_consent_withdrawn_elsewhere_blocks_sending(platform: Platform) -> None:
     talker = await ready(platform)
     await to_summary(talker)
@@ -392,4 +406,35 @@ async def test_consent_withdrawn_elsewhere_blocks_sending(platform: Platform) ->
     await withdraw_consent(platform, citizen_id=person.id)
     replies = await talker.press("Отправить")
     assert await rows(platform, t.Message) == []
-    assert replies[0].text == tx.NEED_CONSENT
+    assert said(replies) == chat(tx.NEED_CONSENT, tx.CONSENT_ASK)
+    assert (await snapshot(platform, talker))[:3] == ("onboarding", "consent", {})
+
+
+@pytest.mark.parametrize("step", ["name", "phone"])
+async def test_consent_withdrawn_elsewhere_stops_onboarding(platform: Platform, step: str
+                                                            ) -> None:
+    talker = await _to_step(platform, step)
+    person = await citizen(platform, talker)
+    assert person is not None and person.consent_at is not None
+    await withdraw_consent(platform, citizen_id=person.id)
+    if step == "name":
+        replies = await talker.say("Мария")
+    else:
+        replies = await talker.contact("+79131234567")
+    assert said(replies) == chat(tx.NEED_CONSENT, tx.CONSENT_ASK)
+    person = await citizen(platform, talker)
+    assert person is not None and (person.name, person.phone, person.consent_at) == (
+        None, None, None)
+    assert (await snapshot(platform, talker))[:3] == ("onboarding", "consent", {})
+
+
+async def test_consent_withdrawn_elsewhere_blocks_step_buttons_of_onboarding(
+        platform: Platform) -> None:
+    talker = await _to_step(platform, "name")
+    person = await citizen(platform, talker)
+    assert person is not None
+    await withdraw_consent(platform, citizen_id=person.id)
+    replies = await talker.press("Иван")  # the profile-name button
+    assert said(replies) == chat(tx.NEED_CONSENT, tx.CONSENT_ASK)
+    person = await citizen(platform, talker)
+    assert person is not None and person.name is None

@@ -278,6 +278,33 @@ async def test_photo_with_a_short_caption_keeps_the_photo_and_asks_again(
     assert len((await draft(platform, talker))["photos"]) == 1
 
 
+@pytest.mark.parametrize("photo", ["not an image", "too big", "the same twice"])
+async def test_caption_is_the_text_even_when_the_photo_is_refused(
+        platform: Platform, photo: str) -> None:
+    async def must_not_fetch() -> bytes:
+        raise AssertionError("the photo was downloaded")
+
+    talker = await ready(platform)
+    await to_text_step(talker)
+    kept = 0
+    if photo == "not an image":
+        replies = await talker.photo(b"%PDF-1.4 not an image at all", caption=PROBLEM)
+        refusal = NOT_AN_IMAGE
+    elif photo == "too big":
+        replies = await talker.photo_from(
+            must_not_fetch, size=platform.settings.max_photo_bytes + 1, caption=PROBLEM)
+        refusal = tx.PHOTO_TOO_BIG.format(mb=10)
+    else:
+        await talker.photo(JPEG)
+        replies = await talker.photo(JPEG, caption=PROBLEM)
+        refusal, kept = tx.PHOTO_TWICE, 1
+    prompt = ASK_PHOTOS + (f"\n\nУже добавлено: {kept}." if kept else "")
+    assert said(replies) == chat(refusal, prompt)
+    data = await draft(platform, talker)
+    assert data["text"] == PROBLEM and len(data["photos"]) == kept
+    assert await where(platform, talker) == ("file", "photos")
+
+
 # -- photos ---------------------------------------------------------------------------------------
 async def at_photos(p: Platform) -> Talker:
     talker = await ready(p)
@@ -341,6 +368,28 @@ async def test_failed_download_asks_again_and_keeps_the_draft(platform: Platform
     assert await where(platform, talker) == ("file", "photos")
 
 
+async def test_the_same_photo_twice_is_added_once(platform: Platform) -> None:
+    talker = await at_photos(platform)
+    await talker.photo(JPEG)
+    replies = await talker.photo(JPEG)
+    assert said(replies) == tx.PHOTO_TWICE
+    assert len((await draft(platform, talker))["photos"]) == 1
+    assert await where(platform, talker) == ("file", "photos")
+    replies = await talker.photo(PNG)  # a different photo is still welcome
+    assert said(replies) == tx.PHOTO_ADDED.format(n=2, max=5)
+
+
+async def test_the_same_photo_twice_at_the_text_step_is_added_once(platform: Platform
+                                                                    ) -> None:
+    talker = await ready(platform)
+    await to_text_step(talker)
+    await talker.photo(JPEG)
+    replies = await talker.photo(JPEG)
+    assert said(replies) == tx.PHOTO_TWICE
+    assert len((await draft(platform, talker))["photos"]) == 1
+    assert await where(platform, talker) == ("file", "text")
+
+
 async def test_five_photos_then_the_address_is_asked(platform: Platform) -> None:
     talker = await at_photos(platform)
     for n in range(1, 5):
@@ -349,7 +398,7 @@ async def test_five_photos_then_the_address_is_asked(platform: Platform) -> None
         assert labels(replies) == [tx.DONE, tx.CLEAR_PHOTOS, tx.CANCEL]
     replies = await talker.photo(JPEG + b"\x05")
     assert said(replies) == chat(tx.PHOTOS_FULL.format(max=5), tx.ASK_ADDRESS)
-    assert replies[-1].text == tx.ASK_ADDRESS and replies[-1].request is Request.LOCATION
+    assert replies[-1].request is Request.LOCATION
     assert await where(platform, talker) == ("file", "address")
     photos = (await draft(platform, talker))["photos"]
     assert [ph["type"] for ph in photos] == ["image/jpeg", "image/png"] * 2 + ["image/jpeg"]
@@ -534,6 +583,18 @@ async def test_edit_back_returns_to_the_summary(platform: Platform) -> None:
     talker = await edit(platform, tx.BACK)
     assert talker.last[-1].text.startswith("Проверьте сообщение")
     assert await where(platform, talker) == ("file", "summary")
+
+
+async def test_back_while_editing_the_text_returns_to_the_summary(platform: Platform
+                                                                  ) -> None:
+    talker = await edit(platform, tx.EDIT_TEXT)
+    assert talker.last[-1].text == ASK_TEXT and tx.BACK in labels(talker.last)
+    replies = await talker.press(tx.BACK)
+    assert replies[-1].text.startswith("Проверьте сообщение")
+    assert f"Текст: {PROBLEM}" in replies[-1].text
+    assert labels(replies) == [tx.SEND, tx.EDIT, tx.CANCEL]
+    assert await where(platform, talker) == ("file", "summary")
+    assert (await draft(platform, talker))["text"] == PROBLEM
 
 
 # -- sending --------------------------------------------------------------------------------------

@@ -23,10 +23,12 @@ from tests.support.dialog import (
     PNG,
     PROBLEM,
     Talker,
+    chat,
     conversation,
     labels,
     message_photos,
     rows,
+    said,
     to_summary,
     to_text_step,
     walk_to_answered,
@@ -104,8 +106,6 @@ async def test_page_past_the_end_shows_the_last_page(platform: Platform) -> None
     assert len(numbers(replies[0].text)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: on_my replaces only for page > 0, so «◀️» back "
-                   "to the first page sends a new list instead of turning the page")
 async def test_back_to_the_first_page_turns_the_page(platform: Platform) -> None:
     talker = await ready(platform)
     for _ in range(6):
@@ -113,8 +113,10 @@ async def test_back_to_the_first_page_turns_the_page(platform: Platform) -> None
     await talker.press("Мои сообщения")
     await talker.press("▶️")
     replies = await talker.press("◀️")
+    assert len(replies) == 1 and replies[0].replace
     assert replies[0].text.startswith("Ваши сообщения (стр. 1 из 2):")
-    assert replies[0].replace
+    assert labels(replies)[-3:] == ["1/2", "▶️", tx.TO_MENU]
+    assert [b.payload.split("|")[1] for b in replies[0].buttons if b.label == "▶️"] == ["myp"]
 
 
 async def test_deadline_is_shown_only_for_open_messages(platform: Platform) -> None:
@@ -157,7 +159,7 @@ async def test_card_of_a_new_message(platform: Platform) -> None:
     replies = await talker.press(f"№ {message.number}")
     card = replies[0]
     d = await platform.directory.get()
-    organisation = d.organisations[message.organisation_id].display_name
+    organisation = d.organisations[message.organisation_id].name  # the full name
     assert card.text == (
         f"Сообщение № {message.number} от 01.06.2026\n"
         "Тема: Автомобильные дороги → Ямы и выбоины на дороге\n"
@@ -237,8 +239,8 @@ async def test_low_rating_sends_to_re_review_and_takes_a_comment(platform: Platf
     [row] = await rows(platform, t.OutboxRow, t.OutboxRow.message_id == msg.id,
                        t.OutboxRow.kind == "answered")
     replies = await talker.press_payload(notice_reply(row.kind, row.payload).buttons[1].payload)
-    assert replies[0].text == tx.RATE_LOW.format(score=2, number=msg.number)
-    assert replies[1].text == tx.ASK_COMMENT and labels(replies) == [tx.NO_COMMENT]
+    assert said(replies) == chat(tx.RATE_LOW.format(score=2, number=msg.number), tx.ASK_COMMENT)
+    assert labels(replies) == [tx.NO_COMMENT]
     message = await f.message_row(platform, msg.id)
     assert (message.status, message.rating, message.rating_comment) == ("re_review", 2, None)
     kinds = [o.kind for o in await f.outbox(platform, msg.id)]
@@ -246,7 +248,7 @@ async def test_low_rating_sends_to_re_review_and_takes_a_comment(platform: Platf
     assert await flow_step(platform, talker) == ("rating", "comment")
 
     replies = await talker.say("  Яму засыпали песком, через день она снова появилась  ")
-    assert replies[0].text == tx.COMMENT_SAVED and replies[-1].text == tx.MENU
+    assert said(replies) == chat(tx.COMMENT_SAVED, tx.MENU)
     message = await f.message_row(platform, msg.id)
     assert message.rating_comment == "Яму засыпали песком, через день она снова появилась"
     [event] = [e for e in await f.events(platform, msg.id) if e.action == "rating_comment"]
@@ -259,7 +261,7 @@ async def test_high_rating_closes_the_message(platform: Platform) -> None:
     talker = await ready(platform)
     msg = await answered_for(platform, talker)
     replies = await rate(talker, msg.number, 5)
-    assert replies[0].text == tx.RATE_THANKS.format(score=5)
+    assert said(replies) == chat(tx.RATE_THANKS.format(score=5), tx.ASK_COMMENT)
     message = await f.message_row(platform, msg.id)
     assert (message.status, message.rating) == ("closed", 5)
     replies = await talker.press(tx.NO_COMMENT)
@@ -299,12 +301,12 @@ async def test_rating_someone_elses_message_is_not_found(platform: Platform) -> 
 
 @pytest.mark.parametrize(("score", "answer"), [
     ("0", "Оценка — целое число от 1 до 5"), ("6", "Оценка — целое число от 1 до 5"),
-    ("x", tx.UNKNOWN_BUTTON)])
+    ("x", chat(tx.UNKNOWN_BUTTON, tx.MENU))])  # no score: the current step is shown again
 async def test_forged_score_is_refused(platform: Platform, score: str, answer: str) -> None:
     talker = await ready(platform)
     msg = await answered_for(platform, talker)
     replies = await talker.press_payload(f"g|rate|{msg.number}|{score}")
-    assert [r.text for r in replies] == [answer]
+    assert said(replies) == answer
     assert (await f.message_row(platform, msg.id)).rating is None
 
 
@@ -326,11 +328,10 @@ async def test_rating_mid_draft_resumes_the_draft(platform: Platform) -> None:
     await talker.photo(JPEG)
     before = await conversation(platform, talker)
     replies = await rate(talker, msg.number, 4)
-    assert [r.text for r in replies] == [tx.RATE_THANKS.format(score=4), tx.ASK_COMMENT]
+    assert said(replies) == chat(tx.RATE_THANKS.format(score=4), tx.ASK_COMMENT)
     replies = await talker.say("Спасибо, быстро сделали")
-    assert replies[0].text == tx.COMMENT_SAVED
-    assert replies[1].text.startswith("Пришлите фото проблемы")
-    assert "Уже добавлено: 1." in replies[1].text
+    assert said(replies) == chat(tx.COMMENT_SAVED, tx.ASK_PHOTOS.format(max=5),
+                                 "Уже добавлено: 1.")
     after = await conversation(platform, talker)
     assert before is not None and after is not None
     assert (after.flow, after.step, after.data) == (before.flow, before.step, before.data)
@@ -357,24 +358,27 @@ async def test_rating_at_the_address_step_closes_and_reopens_the_keyboard(
     assert talker.last[-1].text.startswith("Проверьте сообщение")  # still editing
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: /cancel at the rating comment step drops the "
-                   "draft kept for resuming and says «Ничего не отправлено» though the rating "
-                   "was saved")
 async def test_cancel_at_the_comment_step_resumes_the_draft(platform: Platform) -> None:
     talker = await ready(platform)
     msg = await answered_for(platform, talker)
     await to_text_step(talker)
+    before = await conversation(platform, talker)
     await rate(talker, msg.number, 5)
     replies = await talker.say("/cancel")
-    assert tx.CANCELLED not in [r.text for r in replies]
-    assert await flow_step(platform, talker) == ("file", "text")
+    assert tx.CANCELLED not in said(replies)
+    assert said(replies) == tx.ASK_TEXT.format(min=20, max=4000)  # back to the draft's prompt
+    after = await conversation(platform, talker)
+    assert before is not None and after is not None
+    assert (after.flow, after.step, after.data) == (before.flow, before.step, before.data)
+    message = await f.message_row(platform, msg.id)
+    assert (message.status, message.rating, message.rating_comment) == ("closed", 5, None)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a rating handled again after a dialog version "
-                   "conflict is refused as «уже учтена» (rate_answer is not idempotent), so the "
-                   "citizen is told the rating failed and is never asked for a comment")
-async def test_rating_survives_a_version_conflict(platform: Platform,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("score", "status", "thanks"), [
+    (5, "closed", tx.RATE_THANKS), (2, "re_review", tx.RATE_LOW)])
+async def test_rating_survives_a_version_conflict(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch, score: int, status: str,
+        thanks: str) -> None:
     talker = await ready(platform)
     msg = await answered_for(platform, talker)
     other_process = Conversations(platform, channel=Channel.TELEGRAM)
@@ -389,7 +393,9 @@ async def test_rating_survives_a_version_conflict(platform: Platform,
         return result
 
     monkeypatch.setattr(rating, "rate_answer", racing)
-    replies = await rate(talker, msg.number, 5)
+    replies = await rate(talker, msg.number, score)
     assert len(calls) == 2  # handled again after the conflict
-    assert replies[0].text == tx.RATE_THANKS.format(score=5)
+    assert said(replies) == chat(thanks.format(score=score, number=msg.number), tx.ASK_COMMENT)
     assert await flow_step(platform, talker) == ("rating", "comment")
+    message = await f.message_row(platform, msg.id)
+    assert (message.status, message.rating) == (status, score)
