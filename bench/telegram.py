@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import sys
 import time
@@ -102,11 +103,14 @@ ONBOARDING = [
 
 async def citizen_run(chats: Chats, citizen: Citizen, steps: list[tuple[tuple[str, str], str]],
                       latencies: list[float], *, pace: float = 0.0) -> None:
+    if pace:  # citizens do not act in lockstep: spread their first taps over a second
+        await asyncio.sleep(random.uniform(0, pace))
     for action, needle in steps:
         started = time.perf_counter()
         await step(chats, citizen, action, needle, latencies)
-        if pace:
-            await asyncio.sleep(max(0.0, pace - (time.perf_counter() - started)))
+        if pace:  # about one tap a second, with the jitter of a person reading
+            think = random.expovariate(1 / pace)
+            await asyncio.sleep(max(0.0, min(3 * pace, think) - (time.perf_counter() - started)))
 
 
 def report(title: str, latencies: list[float], elapsed: float) -> None:

@@ -58,13 +58,13 @@ class Conversations:
         if user.channel is not self.channel:
             raise ValueError(f"{user.channel} user given to the {self.channel} engine")
         async with self._lock(user.external_id):
-            for _ in range(ATTEMPTS):
+            for attempt in range(ATTEMPTS):
                 state = await store.load(self.p.db, channel=self.channel.value,
                                          external_id=user.external_id, update_id=update_id)
                 if state is None:
                     return None
                 turn = Turn(self.p, await self.p.directory.get(), user, self.source, state,
-                            event, STEPS)
+                            event, STEPS, attempt=attempt)
                 await dispatch(turn)
                 replies = turn.finish()
                 saved = await store.save(

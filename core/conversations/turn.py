@@ -81,6 +81,9 @@ class Turn:
     event: Event
     steps: Mapping[tuple[str, str], Step]
     replies: list[Reply] = field(default_factory=list)
+    # 0 the first time this update is handled; more when another update of the same dialog
+    # saved first and the update is handled again on the fresh state.
+    attempt: int = 0
 
     @property
     def data(self) -> dict[str, Any]:
@@ -156,4 +159,8 @@ class Turn:
         return self.replies
 
     async def reprompt(self) -> None:
+        """Show the current step's prompt again; the menu if this version has no such step."""
+        if (self.state.flow, self.state.step) not in self.steps:
+            await self.goto("menu", "main", data={})
+            return
         await self.current.enter(self)

@@ -23,7 +23,7 @@ def normalise_phone(phone: str) -> str:
     digits = digits.lstrip("+")
     if len(digits) == 11 and digits[0] == "8":
         digits = "7" + digits[1:]
-    elif len(digits) == 10 and digits[0] == "9":
+    elif len(digits) == 10:  # a Russian number without the country code (913…, 383…, 495…)
         digits = "7" + digits
     return "+" + digits
 

@@ -7,10 +7,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
+from sqlalchemy import update
 
 from core.conversations import texts as tx
 from core.conversations.engine import Conversations
 from core.conversations.events import ChannelUser, Event, PhotoInput
+from core.conversations.flows import STEPS
 from core.conversations.replies import Request
 from core.db import tables as t
 from core.domain.enums import Channel
@@ -296,6 +298,26 @@ def _returning(data: bytes) -> Callable[[], Awaitable[bytes]]:
     async def fetch() -> bytes:
         return data
     return fetch
+
+
+# -- a step removed by a newer version -----------------------------------------------------------
+@pytest.mark.parametrize("event", [
+    "text", "/help",
+    "g|help", "g|stay", "g|rate|1", "g|file"])
+async def test_a_removed_step_falls_back_to_the_menu(platform: Platform, event: str) -> None:
+    talker = await ready(platform)
+    await to_text_step(talker)
+    async with platform.db.transaction() as session:  # the dialog was saved by an old version
+        await session.execute(update(t.Conversation).where(
+            t.Conversation.external_id == talker.user.external_id).values(step="retired"))
+    if event.startswith("g|"):
+        replies = await talker.press_payload(event)
+    else:
+        replies = await talker.say(PROBLEM if event == "text" else event)
+    flow, step = (await snapshot(platform, talker))[:2]
+    assert (flow, step) in STEPS  # never left on a step this version cannot handle
+    if event != "g|file":  # «report a problem» may as well start a new draft
+        assert said(replies).endswith(tx.MENU) and (flow, step) == ("menu", "main")
 
 
 # -- processes ------------------------------------------------------------------------------------

@@ -374,6 +374,19 @@ async def test_cancel_at_the_comment_step_resumes_the_draft(platform: Platform) 
     assert (message.status, message.rating, message.rating_comment) == ("closed", 5, None)
 
 
+async def test_the_same_score_pressed_again_is_not_counted_again(platform: Platform) -> None:
+    talker = await ready(platform)
+    msg = await answered_for(platform, talker)
+    await rate(talker, msg.number, 2)
+    await talker.say("Яму засыпали песком")
+    replies = await rate(talker, msg.number, 2)  # the notice's button, pressed again later
+    assert said(replies) == tx.RATE_CLOSED
+    assert await flow_step(platform, talker) == ("menu", "main")
+    message = await f.message_row(platform, msg.id)
+    assert message.rating_comment == "Яму засыпали песком"
+    assert [o.kind for o in await f.outbox(platform, msg.id)].count("re_review") == 1
+
+
 @pytest.mark.parametrize(("score", "status", "thanks"), [
     (5, "closed", tx.RATE_THANKS), (2, "re_review", tx.RATE_LOW)])
 async def test_rating_survives_a_version_conflict(

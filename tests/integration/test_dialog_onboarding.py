@@ -221,6 +221,16 @@ async def test_typed_phone_forms_are_normalised(platform: Platform, typed: str) 
     assert person is not None and person.phone == "+79131234567"
 
 
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("(383) 222-33-44", "+73832223344"), ("495 123 45 67", "+74951234567")])
+async def test_a_ten_digit_landline_gets_the_country_code(platform: Platform, typed: str,
+                                                          stored: str) -> None:
+    talker = await at_phone_step(platform)
+    await talker.say(typed)
+    person = await citizen(platform, talker)
+    assert person is not None and person.phone == stored
+
+
 @pytest.mark.parametrize("shared", ["89131234567", "79131234567", "+79131234567"])
 async def test_shared_contact_forms_are_normalised(platform: Platform, shared: str) -> None:
     talker = await at_phone_step(platform)

@@ -31,7 +31,10 @@ async def on_rate(turn: Turn, payload: Payload) -> None:
         turn.say(tx.CARD_NOT_FOUND)
         return
     except (IllegalTransition, ConflictError):
-        card = await citizen_message_card(turn.p, citizen_id=turn.state.citizen_id, number=number)
+        card = None
+        if turn.attempt:  # handled again after a conflict: our own first try may have rated
+            card = await citizen_message_card(turn.p, citizen_id=turn.state.citizen_id,
+                                              number=number)
         if card is None or card.rating != score:
             turn.say(tx.RATE_CLOSED)
             return
@@ -59,9 +62,9 @@ class CommentStep(Step):
         if len(text.strip()) > COMMENT_MAX_LENGTH or not text.strip():
             turn.say(tx.COMMENT_BAD.format(max=COMMENT_MAX_LENGTH))
             return
-        await comment_rating(turn.p, citizen_id=turn.state.citizen_id,
-                             number=int(turn.data["number"]), comment=text)
-        turn.say(tx.COMMENT_SAVED)
+        saved = await comment_rating(turn.p, citizen_id=turn.state.citizen_id,
+                                     number=int(turn.data["number"]), comment=text)
+        turn.say(tx.COMMENT_SAVED if saved else tx.COMMENT_TOO_LATE)
         await resume(turn)
 
     async def on_button(self, turn: Turn, action: str, args: tuple[str, ...]) -> None:
