@@ -54,6 +54,14 @@ _MARK = insert(_H)
 _INSERT = insert(_C)
 _UPDATE = update(_C).where(_C.c.id == bindparam("b_id"), _C.c.version == bindparam("b_version"))
 
+_MARK_AND_REPORT = """    ), mark AS (
+        INSERT INTO handled_updates (channel, update_id, handled_at)
+        SELECT :channel, :update_id, :now FROM saved WHERE CAST(:update_id AS varchar) IS NOT NULL
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM mark) AS marked
+"""
 # PostgreSQL: the state and the update's mark in one statement; the mark is written only if
 # the state was (a version check that fails writes nothing at all).
 _PG_LOAD = PositionalSql.from_named("""
@@ -68,22 +76,15 @@ _PG_LOAD = PositionalSql.from_named("""
     FROM (SELECT 1) AS one
     LEFT JOIN conversations v ON v.channel = :channel AND v.external_id = :external_id
 """)
-_PG_UPDATE = PositionalSql.from_named("""
+_PG_UPDATE = PositionalSql.from_named(f"""
     WITH saved AS (
         UPDATE conversations SET flow = :flow, step = :step, data = CAST(:data AS jsonb),
                generation = :generation, citizen_id = :citizen_id, updated_at = :now,
                version = version + 1
         WHERE id = :id AND version = :version
         RETURNING id
-    ), mark AS (
-        INSERT INTO handled_updates (channel, update_id, handled_at)
-        SELECT :channel, :update_id, :now FROM saved WHERE CAST(:update_id AS varchar) IS NOT NULL
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM mark) AS marked
-""", json_params=("data",))
-_PG_INSERT = PositionalSql.from_named("""
+{_MARK_AND_REPORT}""", json_params=("data",))
+_PG_INSERT = PositionalSql.from_named(f"""
     WITH saved AS (
         INSERT INTO conversations (channel, external_id, citizen_id, flow, step, data,
                                    generation, version, created_at, updated_at)
@@ -91,14 +92,7 @@ _PG_INSERT = PositionalSql.from_named("""
                 :generation, 1, :now, :now)
         ON CONFLICT (channel, external_id) DO NOTHING
         RETURNING id
-    ), mark AS (
-        INSERT INTO handled_updates (channel, update_id, handled_at)
-        SELECT :channel, :update_id, :now FROM saved WHERE CAST(:update_id AS varchar) IS NOT NULL
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM mark) AS marked
-""", json_params=("data",))
+{_MARK_AND_REPORT}""", json_params=("data",))
 
 
 @dataclass

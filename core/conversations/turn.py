@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ def _merged(replies: list[Reply]) -> list[Reply]:
 MERGE_LIMIT = 3500  # well under the smallest message limit of the channels (VK, Telegram 4096)
 
 
-class Step:
+class Step(abc.ABC):
     """A step of a flow. ``enter`` shows the prompt; the ``on_*`` methods handle input.
 
     The defaults answer anything unexpected with ``expects`` and keep what was collected."""
@@ -47,8 +48,9 @@ class Step:
     name: ClassVar[str]
     expects: ClassVar[str] = ""
 
+    @abc.abstractmethod
     async def enter(self, turn: Turn) -> None:
-        raise NotImplementedError
+        """Show the step's prompt."""
 
     async def on_text(self, turn: Turn, text: str) -> None:
         await self.unexpected(turn)
