@@ -33,416 +33,47 @@ of ``getUpdates`` confirms only updates that were already handed out (so that
 
 Everything runs on one event loop; nothing here is thread-safe and nothing needs to be.
 """
-
 from __future__ import annotations
 
 import asyncio
 import copy
-import enum
 import hashlib
 import itertools
 import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Final, Literal, Self
+from typing import Any, Self
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.e2e.fake_telegram_citizen import Citizen, _extension
+from tests.e2e.fake_telegram_records import (
+    _BAD_GATEWAY_HTML,
+    _BLOCKABLE_METHODS,
+    _DELIVERY_METHODS,
+    _NOT_MODIFIED,
+    DEFAULT_TOKEN,
+    MAX_CALLBACK_DATA_BYTES,
+    MAX_CAPTION_LENGTH,
+    MAX_DOWNLOAD_SIZE,
+    MAX_TEXT_LENGTH,
+    PHOTO_SIZE,
+    THUMBNAIL_SIZE,
+    Call,
+    JsonDict,
+    StoredFile,
+    _api_error,
+    _ApiError,
+    _decode_param,
+    _Fault,
+    _iter_inline_buttons,
+    _Queued,
+    _Signal,
+)
+
 __all__ = ["Call", "Citizen", "FakeTelegram", "StoredFile"]
-
-DEFAULT_TOKEN: Final = "123456:TEST-TOKEN"
-MAX_TEXT_LENGTH: Final = 4096
-MAX_CAPTION_LENGTH: Final = 1024
-MAX_CALLBACK_DATA_BYTES: Final = 64
-MAX_DOWNLOAD_SIZE: Final = 20 * 1024 * 1024  # getFile refuses bigger files
-PHOTO_SIZE: Final = (1280, 960)
-THUMBNAIL_SIZE: Final = (320, 240)
-
-# Methods whose result is a message delivered to ``chat_id``; ``sent_to`` lists these.
-_DELIVERY_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendMediaGroup",
-                                      "editMessageText"})
-# Methods refused with 403 once the chat has blocked the bot.
-_BLOCKABLE_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument",
-                                       "sendMediaGroup", "sendChatAction", "editMessageText",
-                                       "editMessageReplyMarkup"})
-# Parameters that are plain strings on the wire and must never be JSON-decoded
-# (a message text "123" stays "123"). Everything else is tried as JSON.
-_STRING_PARAMS: Final = frozenset({
-    "text", "caption", "parse_mode", "url", "secret_token", "callback_query_id",
-    "inline_message_id", "file_id", "action", "language_code", "emoji", "description",
-    "short_description", "name", "title", "query", "photo", "document", "video", "audio",
-    "voice", "animation", "sticker", "thumbnail", "message_effect_id",
-    "business_connection_id", "ip_address", "certificate", "custom_emoji_id", "filename",
-})
-_NOT_MODIFIED: Final = ("Bad Request: message is not modified: specified new message content "
-                        "and reply markup are exactly the same as a current content and reply "
-                        "markup of the message")
-_BAD_GATEWAY_HTML: Final = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-                            "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx"
-                            "</center>\r\n</body>\r\n</html>\r\n")
-
-JsonDict = dict[str, Any]
-
-
-# --------------------------------------------------------------------------- records
-
-
-@dataclass(eq=False)
-class Call:
-    """One Bot API request made by the bot.
-
-    ``params`` merges the query string and the body (form, multipart or JSON) with JSON-ish
-    values decoded: ``reply_markup``/``media``/``commands`` become dicts and lists, numeric
-    ``chat_id`` becomes ``int``, ``"true"`` becomes ``True``. Uploaded files appear as
-    ``bytes``: under the parameter that referenced them with ``attach://<field>`` (aiogram
-    always uploads that way, even inside ``media`` lists) or, for a direct upload, under their
-    own multipart field name. ``files`` keeps every uploaded part by its field name.
-    """
-
-    method: str
-    params: dict[str, Any]
-    at: float
-    files: dict[str, bytes] = field(default_factory=dict)
-    filenames: dict[str, str] = field(default_factory=dict)
-    status: int = 0
-    """HTTP status the fake answered with (200 on success)."""
-    result: Any = None
-    """The ``result`` returned to the bot (the message object for send/edit methods)."""
-    description: str | None = None
-    """The error description when the call failed."""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-    @property
-    def chat_id(self) -> Any:
-        return self.params.get("chat_id")
-
-    @property
-    def text(self) -> str | None:
-        text = self.params.get("text")
-        return text if isinstance(text, str) else None
-
-    @property
-    def caption(self) -> str | None:
-        caption = self.params.get("caption")
-        return caption if isinstance(caption, str) else None
-
-    @property
-    def reply_markup(self) -> JsonDict | None:
-        markup = self.params.get("reply_markup")
-        return markup if isinstance(markup, dict) else None
-
-    @property
-    def inline_buttons(self) -> list[JsonDict]:
-        """The inline keyboard's buttons, row by row, flattened."""
-        return list(_iter_inline_buttons(self.reply_markup))
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{key}={_short(value)}" for key, value in self.params.items())
-        outcome = "ok" if self.ok else f"{self.status} {self.description or ''}".rstrip()
-        return f"<Call {self.method}({shown}) -> {outcome}>"
-
-
-@dataclass
-class StoredFile:
-    """A file the fake can serve through ``getFile`` and the download URL."""
-
-    file_id: str
-    file_unique_id: str
-    file_path: str
-    data: bytes
-    kind: str
-    """``photo``, ``document`` or ``sticker``."""
-    file_size: int
-    source_url: str | None = None
-    """Set for files the bot "sent" by URL; the fake never fetches them (``data`` is empty)."""
-
-    def as_file(self) -> JsonDict:
-        """The ``File`` object ``getFile`` returns."""
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                "file_size": self.file_size, "file_path": self.file_path}
-
-
-@dataclass(eq=False)
-class _Queued:
-    update: JsonDict
-    delivered: bool = False
-
-
-@dataclass
-class _Fault:
-    method: str  # lower-case method name or "*"
-    times: int
-    status: int
-    description: str = ""
-    retry_after: int | None = None
-    body: str | None = None  # non-JSON body: answered as text/html
-
-    def matches(self, method: str) -> bool:
-        return self.times > 0 and self.method in ("*", method.lower())
-
-
-class _ApiError(Exception):
-    """Raised by method handlers; becomes an ``{"ok": false, ...}`` response."""
-
-    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-
-
-class _Signal:
-    """Wakes every coroutine waiting in :meth:`wait` when :meth:`fire` is called."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109
-        """Wait for the next :meth:`fire`, at most ``timeout`` seconds (no error on timeout)."""
-        event = self._event
-        try:
-            async with asyncio.timeout(max(timeout, 0.0)):
-                await event.wait()
-        except TimeoutError:
-            pass
-
-
-class _Own(enum.Enum):
-    """Sentinel: "the citizen's own user id" for :meth:`Citizen.send_contact`."""
-
-    ID = "own"
-
-
-OWN_ID: Final = _Own.ID
-
-
-# --------------------------------------------------------------------------- decoding helpers
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _iter_inline_buttons(markup: Any) -> Iterator[JsonDict]:
-    if not isinstance(markup, dict):
-        return
-    for row in markup.get("inline_keyboard") or []:
-        yield from (button for button in row if isinstance(button, dict))
-
-
-def _resolve_attachments(value: Any, uploads: dict[str, bytes], used: set[str]) -> Any:
-    """Replace ``attach://<field>`` strings anywhere in ``value`` by the uploaded bytes."""
-    if isinstance(value, str) and value.startswith("attach://"):
-        name = value.removeprefix("attach://")
-        if name in uploads:
-            used.add(name)
-            return uploads[name]
-        return value
-    if isinstance(value, dict):
-        return {key: _resolve_attachments(item, uploads, used) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_resolve_attachments(item, uploads, used) for item in value]
-    return value
-
-
-def _decode_param(key: str, value: Any, uploads: dict[str, bytes], used: set[str]) -> Any:
-    """Turn one wire value into its JSON-ish Python value (see :class:`Call`)."""
-    if isinstance(value, str) and not value.startswith("attach://"):
-        if key in _STRING_PARAMS:
-            return value
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return value  # e.g. chat_id="@channel"
-    return _resolve_attachments(value, uploads, used)
-
-
-def _utf16_length(text: str) -> int:
-    """Telegram measures entity offsets and lengths in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _api_error(code: int, description: str, retry_after: int | None = None) -> web.Response:
-    body: JsonDict = {"ok": False, "error_code": code, "description": description}
-    if retry_after is not None:
-        body["parameters"] = {"retry_after": retry_after}
-    return web.json_response(body, status=code)
-
-
-# --------------------------------------------------------------------------- scripted citizens
-
-
-class Citizen:
-    """A Telegram user writing to the bot in a private chat (chat id == user id).
-
-    Every ``send_*``/``press*`` method enqueues one real-shaped update and returns its
-    ``update_id``. Get one from :meth:`FakeTelegram.user`.
-    """
-
-    def __init__(self, tg: FakeTelegram, user_id: int, first_name: str,
-                 username: str | None, language_code: str | None) -> None:
-        self.tg = tg
-        self.id = user_id
-        self.first_name = first_name
-        self.username = username
-        self.language_code = language_code
-
-    def __repr__(self) -> str:
-        return f"<Citizen {self.id} {self.first_name!r}>"
-
-    @property
-    def chat_id(self) -> int:
-        return self.id
-
-    @property
-    def user(self) -> JsonDict:
-        """The ``User`` object of this citizen."""
-        user: JsonDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        if self.username:
-            user["username"] = self.username
-        if self.language_code:
-            user["language_code"] = self.language_code
-        return user
-
-    @property
-    def chat(self) -> JsonDict:
-        """The private ``Chat`` object between the bot and this citizen."""
-        chat: JsonDict = {"id": self.id, "type": "private", "first_name": self.first_name}
-        if self.username:
-            chat["username"] = self.username
-        return chat
-
-    # ---- messages
-
-    def send_text(self, text: str) -> int:
-        """A text message; a leading ``/command`` gets its ``bot_command`` entity."""
-        content: JsonDict = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": _utf16_length(command)}]
-        return self._send(content)
-
-    def send_photo(self, data: bytes, *, caption: str | None = None,
-                   file_size: int | None = None, media_group_id: str | None = None) -> int:
-        """A photo (thumbnail + full size); ``file_size`` overrides the declared size of the
-        full one, e.g. to pretend it is larger than ``getFile`` allows."""
-        content: JsonDict = {"photo": self.tg.register_photo(data, file_size=file_size)}
-        if caption is not None:
-            content["caption"] = caption
-        if media_group_id is not None:
-            content["media_group_id"] = media_group_id
-        return self._send(content)
-
-    def send_document(self, data: bytes, file_name: str, mime_type: str, *,
-                      caption: str | None = None) -> int:
-        stored = self.tg.register_file(data, kind="document", extension=_extension(file_name))
-        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                    "file_name": file_name, "mime_type": mime_type,
-                    "file_size": stored.file_size}
-        content: JsonDict = {"document": document}
-        if caption is not None:
-            content["caption"] = caption
-        return self._send(content)
-
-    def send_location(self, lat: float, lon: float) -> int:
-        return self._send({"location": {"latitude": lat, "longitude": lon}})
-
-    def send_contact(self, phone: str, *, first_name: str = "Иван",
-                     user_id: int | Literal[_Own.ID] | None = OWN_ID) -> int:
-        """A shared contact; by default the citizen's own (``user_id`` = own id), pass another
-        id for somebody else's contact or ``None`` for a contact without a Telegram account."""
-        contact: JsonDict = {"phone_number": phone, "first_name": first_name}
-        if user_id is OWN_ID:
-            contact["user_id"] = self.id
-        elif user_id is not None:
-            contact["user_id"] = user_id
-        return self._send({"contact": contact})
-
-    def send_sticker(self) -> int:
-        """A sticker: input the bot cannot use."""
-        stored = self.tg.register_file(b"RIFF\x00\x00\x00\x00WEBPVP8 sticker", kind="sticker",
-                                       extension="webp")
-        sticker = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                   "type": "regular", "width": 512, "height": 512, "is_animated": False,
-                   "is_video": False, "emoji": "👍", "set_name": "FakeStickers",
-                   "file_size": stored.file_size}
-        return self._send({"sticker": sticker})
-
-    def _send(self, content: JsonDict) -> int:
-        message = {"message_id": self.tg.next_message_id(self.id), "from": self.user,
-                   "chat": self.chat, "date": int(time.time()), **content}
-        self.tg.note_citizen_message(self.id, message["message_id"])
-        return self.tg.enqueue({"message": message})
-
-    # ---- buttons
-
-    def press(self, button: str, *, message: Call | None = None) -> int:
-        """Press the inline button whose text or ``callback_data`` equals ``button``.
-
-        Looks in the most recent message the bot sent to this chat that still has an inline
-        keyboard (edits and deletions are taken into account), or in ``message`` — a recorded
-        send/edit call — if given. Raises ``AssertionError`` listing the buttons on no match.
-        """
-        if message is not None:
-            bot_message = self._message_of(message)
-        else:
-            found = self.tg.last_keyboard_message(self.id)
-            if found is None:
-                raise AssertionError(
-                    f"the bot has no message with an inline keyboard in chat {self.id}; "
-                    f"it sent: {self.tg.sent_to(self.id)!r}")
-            bot_message = found
-        buttons = list(_iter_inline_buttons(bot_message.get("reply_markup")))
-        for candidate in buttons:
-            if button in (candidate.get("text"), candidate.get("callback_data")):
-                if "callback_data" not in candidate:
-                    raise AssertionError(f"button {candidate!r} is not a callback button")
-                return self._callback(candidate["callback_data"], bot_message)
-        available = [(b.get("text"), b.get("callback_data")) for b in buttons]
-        raise AssertionError(
-            f"no inline button {button!r} in message {bot_message['message_id']} of chat "
-            f"{self.id}; available (text, callback_data): {available!r}")
-
-    def press_stale(self, callback_data: str, message_call: Call) -> int:
-        """Press a button on an older message exactly as that call left it — even if the bot
-        has since edited or deleted it. ``callback_data`` is not checked against the keyboard."""
-        return self._callback(callback_data, self._message_of(message_call))
-
-    def reply_keyboard(self) -> JsonDict | None:
-        """The reply keyboard (``ReplyKeyboardMarkup`` as JSON) currently shown in this chat,
-        or ``None`` if none was sent or it was removed with ``ReplyKeyboardRemove``."""
-        return self.tg.reply_keyboard(self.id)
-
-    def _message_of(self, call: Call) -> JsonDict:
-        if not call.ok or not isinstance(call.result, dict) or "message_id" not in call.result:
-            raise AssertionError(f"{call!r} did not return a message")
-        return call.result
-
-    def _callback(self, data: str, message: JsonDict) -> int:
-        query = {"id": self.tg.next_callback_id(), "from": self.user,
-                 "message": copy.deepcopy(message), "chat_instance": f"{-abs(self.id) * 7919}",
-                 "data": data}
-        self.tg.note_callback_query(query["id"])
-        return self.tg.enqueue({"callback_query": query})
-
-
-def _extension(file_name: str) -> str:
-    _, dot, extension = file_name.rpartition(".")
-    return extension.lower() if dot and extension else "bin"
 
 
 # --------------------------------------------------------------------------- the fake server
