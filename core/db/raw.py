@@ -41,8 +41,5 @@ class PositionalSql:
 
 async def fetchrow(db: Database, statement: PositionalSql, params: dict[str, Any]) -> Any:
     """The statement's first row (an asyncpg Record) or None."""
-    async with db.engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
-        if driver is None:  # pragma: no cover - the pool hands out live connections
-            raise RuntimeError("database connection is closed")
-        return await driver.fetchrow(statement.sql, *statement.args(params))
+    pool = await db.driver_pool()
+    return await pool.fetchrow(statement.sql, *statement.args(params))
