@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import aiogram.methods
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods.base import TelegramMethod
 
 from bots.telegram.handlers import citizen_router
-from bots.telegram.middlewares import DialogMiddleware, DuplicateUpdates, Throttle
+from bots.telegram.middlewares import CitizenUpdates, RecentUpdates, Throttle
 from bots.telegram.render import Renderer
+from bots.telegram.session import JsonSession
 from core.conversations.engine import Conversations
 from core.domain.enums import Channel
 from core.services.platform import Platform
@@ -38,19 +38,15 @@ def create_bot(settings: Settings) -> Bot:
     if settings.telegram_token is None:
         raise ValueError("POS_TELEGRAM_TOKEN is not set")
     _pin_response_models()
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     return Bot(settings.telegram_token.get_secret_value(), session=session)
 
 
 def create_dispatcher(p: Platform, bot: Bot) -> Dispatcher:
     engine = Conversations(p, channel=Channel.TELEGRAM)
     dp = Dispatcher(renderer=Renderer(bot, p.files), disable_fsm=True)  # dialogs live in core
-    dp.update.outer_middleware(DuplicateUpdates())
-    router = citizen_router()
     throttle = Throttle(burst=p.settings.bot_flood_burst, rate=p.settings.bot_flood_rate)
-    dialog = DialogMiddleware(engine)
-    for observer in (router.message, router.callback_query):
-        observer.outer_middleware(throttle)
-        observer.middleware(dialog)
+    dp.update.outer_middleware(CitizenUpdates(engine, recent=RecentUpdates(), throttle=throttle))
+    router = citizen_router()
     dp.include_router(router)
     return dp

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.enums import ChatType
+from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bots.telegram.callbacks import EngineButton
@@ -18,10 +20,18 @@ from core.conversations.events import Event
 log = logging.getLogger(__name__)
 
 
+class PrivateChat(Filter):
+    """Only private chats reach the citizen dialogs. A Filter, not ``F.chat.type == ...``:
+    aiogram runs a magic filter, a plain function, in a worker thread for every update."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type == ChatType.PRIVATE
+
+
 def citizen_router() -> Router:
     router = Router(name="citizen")
 
-    @router.message(F.chat.type == ChatType.PRIVATE)
+    @router.message(PrivateChat())
     async def on_message(message: Message, bot: Bot, dialog: Dialog, renderer: Renderer
                          ) -> None:
         replies = await dialog.handle(message_event(bot, message))
@@ -55,8 +65,12 @@ def citizen_router() -> Router:
 
 async def _button(query: CallbackQuery, payload: str, dialog: Dialog, renderer: Renderer
                   ) -> None:
-    await query.answer()
-    replies = await dialog.handle(Event.button(payload))
+    # Stop the client's spinner while the engine works, not before: one round trip less.
+    answered = asyncio.ensure_future(renderer.answer_button(query.id))
+    try:
+        replies = await dialog.handle(Event.button(payload))
+    finally:
+        await answered
     if not replies:
         return
     message = query.message

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import (
-    BufferedInputFile,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.methods.base import TelegramMethod
+from aiogram.types import BufferedInputFile, InputMediaPhoto
 
-from bots.telegram.callbacks import EngineButton
+from bots.telegram.callbacks import button_data
+from bots.telegram.session import JsonSession
 from core.conversations.replies import Reply, Request
 from core.ports import FileStorage
 
@@ -24,24 +20,27 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
 MEDIA_GROUP_LIMIT = 10
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Json = dict[str, Any]
 
 
-def markup(reply: Reply) -> Markup | None:
+def markup(reply: Reply) -> Json | None:
+    """The reply's keyboard as the Bot API's JSON (no aiogram models: see JsonSession)."""
     if reply.request is not None:
-        first = KeyboardButton(text=reply.request_label,
-                               request_location=reply.request is Request.LOCATION or None,
-                               request_contact=reply.request is Request.CONTACT or None)
-        rows = [[first]]
+        first: Json = {"text": reply.request_label}
+        if reply.request is Request.LOCATION:
+            first["request_location"] = True
+        if reply.request is Request.CONTACT:
+            first["request_contact"] = True
+        rows: list[list[Json]] = [[first]]
         if reply.keyboard_texts:
-            rows.append([KeyboardButton(text=t) for t in reply.keyboard_texts])
-        return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
+            rows.append([{"text": t} for t in reply.keyboard_texts])
+        return {"keyboard": rows, "resize_keyboard": True, "one_time_keyboard": True}
     if reply.buttons:
-        return InlineKeyboardMarkup(inline_keyboard=[
-            [InlineKeyboardButton(text=b.label, callback_data=EngineButton(p=b.payload).pack())
-             for b in row] for row in reply.rows()])
+        return {"inline_keyboard": [
+            [{"text": b.label, "callback_data": button_data(b.payload)} for b in row]
+            for row in reply.rows()]}
     if reply.close_keyboard:
-        return ReplyKeyboardRemove()
+        return {"remove_keyboard": True}
     return None
 
 
@@ -62,6 +61,16 @@ class Renderer:
         self.bot = bot
         self.files = files
 
+    async def call(self, method: type[TelegramMethod[Any]], params: Json) -> None:
+        """A call whose answer nobody reads, from the Bot API's JSON (see JsonSession)."""
+        if isinstance(self.bot.session, JsonSession):
+            await self.bot.session.send(self.bot, method, params)
+        else:  # any other session: aiogram's models all the way
+            await self.bot(method.model_validate(params))
+
+    async def answer_button(self, query_id: str) -> None:
+        await self.call(AnswerCallbackQuery, {"callback_query_id": query_id})
+
     async def send(self, chat_id: int, replies: list[Reply], *,
                    pressed_message_id: int | None = None) -> None:
         for reply in replies:
@@ -74,19 +83,23 @@ class Renderer:
         keyboard = markup(reply)
         parts = chunks(reply.text)
         if (reply.replace and pressed_message_id is not None and len(parts) == 1
-                and (keyboard is None or isinstance(keyboard, InlineKeyboardMarkup))):
+                and (keyboard is None or "inline_keyboard" in keyboard)):
+            params: Json = {"chat_id": chat_id, "message_id": pressed_message_id,
+                            "text": parts[0]}
+            if keyboard is not None:
+                params["reply_markup"] = keyboard
             try:
-                await self.bot.edit_message_text(text=parts[0], chat_id=chat_id,
-                                                 message_id=pressed_message_id,
-                                                 reply_markup=keyboard)
+                await self.call(EditMessageText, params)
                 return
             except TelegramBadRequest as error:  # too old to edit, or nothing changed
                 if "not modified" in str(error):
                     return
                 log.debug("edit failed, sending anew: %s", error)
         for i, part in enumerate(parts):
-            await self.bot.send_message(chat_id, part,
-                                        reply_markup=keyboard if i == len(parts) - 1 else None)
+            params = {"chat_id": chat_id, "text": part}
+            if keyboard is not None and i == len(parts) - 1:
+                params["reply_markup"] = keyboard
+            await self.call(SendMessage, params)
 
     async def _media(self, chat_id: int, keys: tuple[str, ...]) -> None:
         files = []

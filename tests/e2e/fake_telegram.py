@@ -36,7 +36,6 @@ Everything runs on one event loop; nothing here is thread-safe and nothing needs
 from __future__ import annotations
 
 import asyncio
-import copy
 import hashlib
 import itertools
 import json
@@ -71,6 +70,8 @@ from tests.e2e.fake_telegram_records import (
     _iter_inline_buttons,
     _Queued,
     _Signal,
+    clone,
+    json_response,
 )
 
 __all__ = ["Call", "Citizen", "FakeTelegram", "StoredFile"]
@@ -284,13 +285,13 @@ class FakeTelegram:
 
     def enqueue(self, update: JsonDict) -> int:
         """Queue a raw update (copied); an ``update_id`` is assigned if it has none."""
-        update = copy.deepcopy(update)
+        update = clone(update)
         if "update_id" in update:
             self._next_update_id = max(self._next_update_id, int(update["update_id"]) + 1)
         else:
             update = {"update_id": self._next_update_id, **update}
             self._next_update_id += 1
-        self._history[update["update_id"]] = copy.deepcopy(update)
+        self._history[update["update_id"]] = clone(update)
         self._queue.append(_Queued(update))
         self._updates_signal.fire()
         return int(update["update_id"])
@@ -299,18 +300,18 @@ class FakeTelegram:
         """Queue an earlier update again with the same ``update_id`` (a duplicate delivery)."""
         if update_id not in self._history:
             raise AssertionError(f"update {update_id} was never enqueued")
-        self._queue.append(_Queued(copy.deepcopy(self._history[update_id])))
+        self._queue.append(_Queued(clone(self._history[update_id])))
         self._updates_signal.fire()
         return update_id
 
     def get_update(self, update_id: int) -> JsonDict:
         """A copy of an enqueued update's JSON."""
-        return copy.deepcopy(self._history[update_id])
+        return clone(self._history[update_id])
 
     @property
     def pending_updates(self) -> list[JsonDict]:
         """Queued updates not yet confirmed by ``getUpdates`` (or pushed to the webhook)."""
-        return [copy.deepcopy(entry.update) for entry in self._queue]
+        return [clone(entry.update) for entry in self._queue]
 
     # ---- webhook delivery
 
@@ -384,18 +385,18 @@ class FakeTelegram:
     def bot_message(self, chat_id: int, message_id: int) -> JsonDict | None:
         """The bot's message as it is now (after edits); ``None`` if unknown or deleted."""
         message = self._bot_messages.get(chat_id, {}).get(message_id)
-        return copy.deepcopy(message) if message is not None else None
+        return clone(message) if message is not None else None
 
     def last_keyboard_message(self, chat_id: int) -> JsonDict | None:
         """The bot's most recent live message in the chat with an inline keyboard."""
         for message in reversed(self._bot_messages.get(chat_id, {}).values()):
             if any(True for _ in _iter_inline_buttons(message.get("reply_markup"))):
-                return copy.deepcopy(message)
+                return clone(message)
         return None
 
     def reply_keyboard(self, chat_id: int) -> JsonDict | None:
         keyboard = self._reply_keyboards.get(chat_id)
-        return copy.deepcopy(keyboard) if keyboard is not None else None
+        return clone(keyboard) if keyboard is not None else None
 
     def register_file(self, data: bytes, *, kind: str, extension: str,
                       file_size: int | None = None, source_url: str | None = None
@@ -428,7 +429,7 @@ class FakeTelegram:
                           "file_size": stored.file_size, "width": width, "height": height})
         for photo_size in sizes:
             self._photo_sets[photo_size["file_id"]] = sizes
-        return copy.deepcopy(sizes)
+        return clone(sizes)
 
     def file_bytes(self, file_id: str) -> bytes:
         """The stored bytes of a file (uploaded by the bot or sent by a citizen)."""
@@ -491,7 +492,8 @@ class FakeTelegram:
                 filenames[key] = filenames[name]
         params.update({key: data for key, data in uploads.items() if key not in used})
         canonical = self._handlers.get(method.lower(), (method, None))[0]
-        return Call(canonical, params, time.monotonic(), uploads, filenames)
+        return Call(canonical, params, time.monotonic(), uploads, filenames,
+                    content_type=request.content_type)
 
     async def _answer(self, call: Call) -> web.Response:
         """Run fault injection and the method handler; fill in the call's outcome."""
@@ -515,7 +517,7 @@ class FakeTelegram:
         except _ApiError as error:
             return self._failed(call, error)
         call.status, call.result = 200, result
-        return web.json_response({"ok": True, "result": result})
+        return json_response({"ok": True, "result": result})
 
     @staticmethod
     def _failed(call: Call, error: _ApiError) -> web.Response:
@@ -564,7 +566,7 @@ class FakeTelegram:
         batch = self._queue[:limit]
         for entry in batch:
             entry.delivered = True
-        return [copy.deepcopy(entry.update) for entry in batch]
+        return [clone(entry.update) for entry in batch]
 
     async def _set_webhook(self, call: Call) -> bool:
         url = call.params.get("url") or ""
@@ -757,7 +759,7 @@ class FakeTelegram:
         elif isinstance(markup, dict) and markup.get("remove_keyboard"):
             self._reply_keyboards[key] = None
         self._bot_messages.setdefault(key, {})[message["message_id"]] = message
-        return copy.deepcopy(message)
+        return clone(message)
 
     @staticmethod
     def _inline_markup(markup: Any) -> JsonDict | None:
@@ -794,7 +796,7 @@ class FakeTelegram:
         else:
             message["reply_markup"] = markup
         message["edit_date"] = int(time.time())
-        return copy.deepcopy(message)
+        return clone(message)
 
     @staticmethod
     def _with_caption(content: JsonDict, params: JsonDict) -> JsonDict:
@@ -816,7 +818,7 @@ class FakeTelegram:
         if photo.startswith(("http://", "https://")):
             return self.register_photo(b"", source_url=photo)
         if photo in self._photo_sets:
-            return copy.deepcopy(self._photo_sets[photo])
+            return clone(self._photo_sets[photo])
         known = self.files.get(photo)
         if known is not None:
             raise _ApiError(400, f"Bad Request: can't use file of type "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import TYPE_CHECKING, Literal
 
@@ -13,6 +12,7 @@ from tests.e2e.fake_telegram_records import (
     _iter_inline_buttons,
     _Own,
     _utf16_length,
+    clone,
 )
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class Citizen:
 
     def _callback(self, data: str, message: JsonDict) -> int:
         query = {"id": self.tg.next_callback_id(), "from": self.user,
-                 "message": copy.deepcopy(message), "chat_instance": f"{-abs(self.id) * 7919}",
+                 "message": clone(message), "chat_instance": f"{-abs(self.id) * 7919}",
                  "data": data}
         self.tg.note_callback_query(query["id"])
         return self.tg.enqueue({"callback_query": query})

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import orjson
 from aiohttp import web
 
 DEFAULT_TOKEN: Final = "123456:TEST-TOKEN"
@@ -71,6 +72,8 @@ class Call:
     """The ``result`` returned to the bot (the message object for send/edit methods)."""
     description: str | None = None
     """The error description when the call failed."""
+    content_type: str = ""
+    """How the body came: ``application/json``, ``multipart/form-data``, ..."""
 
     @property
     def ok(self) -> bool:
@@ -216,6 +219,17 @@ def _resolve_attachments(value: Any, uploads: dict[str, bytes], used: set[str]) 
     return value
 
 
+def clone(value: Any) -> Any:
+    """A deep copy of JSON data (the fake's records), through orjson: several times faster
+    than ``copy.deepcopy``, which was a tenth of the fake's time under bench.telegram."""
+    return orjson.loads(orjson.dumps(value))
+
+
+def json_response(body: Any, *, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status,
+                        content_type="application/json")
+
+
 def _decode_param(key: str, value: Any, uploads: dict[str, bytes], used: set[str]) -> Any:
     """Turn one wire value into its JSON-ish Python value (see :class:`Call`)."""
     if isinstance(value, str) and not value.startswith("attach://"):
@@ -237,5 +251,5 @@ def _api_error(code: int, description: str, retry_after: int | None = None) -> w
     body: JsonDict = {"ok": False, "error_code": code, "description": description}
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
-    return web.json_response(body, status=code)
+    return json_response(body, status=code)
 
