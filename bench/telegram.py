@@ -1,7 +1,8 @@
 """Telegram bot throughput and reply latency through the whole stack: one real
 `pos bot telegram` process, long polling a local fake Bot API over HTTP, PostgreSQL behind.
 
-    .venv/bin/python -m bench.telegram [--citizens 200] [--journeys 2] [--rate 300]
+    .venv/bin/python -m bench.telegram [--citizens 200] [--journeys 2] [--rate 300] [--seconds 20]
+                                       [--pin]
 
 Each simulated citizen (already onboarded, as after their first visit) files messages the way
 people do: menu, "report a problem", a search by word, a topic, the text, no photos, an
@@ -9,10 +10,11 @@ address, send — 8 updates per message. Two runs:
 
 * throughput: every citizen sends the next update as soon as the previous reply arrives, so
   the bot is saturated; reported as updates handled per second;
-* latency at a given load: ``--rate`` citizens each send one update a second (a person
-  reads and taps), so the offered load is about ``--rate`` updates/s; reported as the reply
-  latency from the moment an update is queued at the Bot API to the moment the bot's answer
-  reaches it (p50/p95/p99).
+* latency at a given load: updates arrive at random (a Poisson process) at ``--rate`` per
+  second for ``--seconds``, each from the citizen who has been idle longest, who takes the
+  next step of their journey; reported as the reply latency from the moment an update is
+  queued at the Bot API to the moment the bot's answer reaches it (p50/p95/p99), overall and
+  per step.
 
 Uses POS_BENCH_POSTGRES_URL (default: the local server's `test` database as admin) to create a
 throw-away database, and drops it afterwards.
@@ -22,16 +24,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import statistics
 import sys
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from pathlib import Path
 from tempfile import mkdtemp
 
+import uvloop
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -71,7 +75,7 @@ class Chats:
 
 
 async def step(chats: Chats, citizen: Citizen, action: tuple[str, str], needle: str,
-               latencies: list[float]) -> None:
+               latencies: list[float]) -> float:
     kind, value = action
     reply = chats.expect(citizen.id, needle)
     started = time.perf_counter()
@@ -81,6 +85,7 @@ async def step(chats: Chats, citizen: Citizen, action: tuple[str, str], needle: 
         citizen.press(value)
     await asyncio.wait_for(reply, 30)
     latencies.append(time.perf_counter() - started)
+    return latencies[-1]
 
 
 JOURNEY = [
@@ -102,27 +107,76 @@ ONBOARDING = [
 
 
 async def citizen_run(chats: Chats, citizen: Citizen, steps: list[tuple[tuple[str, str], str]],
-                      latencies: list[float], *, pace: float = 0.0) -> None:
-    if pace:  # citizens do not act in lockstep: spread their first taps over a second
-        await asyncio.sleep(random.uniform(0, pace))
+                      latencies: list[float]) -> None:
     for action, needle in steps:
-        started = time.perf_counter()
         await step(chats, citizen, action, needle, latencies)
-        if pace:  # about one tap a second, with the jitter of a person reading
-            think = random.expovariate(1 / pace)
-            await asyncio.sleep(max(0.0, min(3 * pace, think) - (time.perf_counter() - started)))
 
 
-def report(title: str, latencies: list[float], elapsed: float) -> None:
+async def spread(chats: Chats, people: list[Citizen]) -> dict[int, int]:
+    """Move citizen i (i mod 8) steps into the journey, untimed, so that the timed load mixes
+    the steps as real traffic does instead of sending them in waves (every citizen at the
+    menu, then every citizen sending at once)."""
+    ahead = {c.id: i % len(JOURNEY) for i, c in enumerate(people)}
+    await asyncio.gather(*(citizen_run(chats, c, JOURNEY[:ahead[c.id]], [])
+                           for c in people))
+    return ahead
+
+
+async def paced_run(chats: Chats, people: list[Citizen], ahead: dict[int, int], *,
+                    rate: float, seconds: float, latencies: list[float],
+                    by_step: dict[str, list[float]]) -> int:
+    """Open-loop arrivals: the bot's speed does not slow the offered load down. Returns how
+    many arrivals found every citizen still waiting for a reply (then the load is not met)."""
+    idle = deque(random.sample(people, len(people)))  # the longest idle goes next: mix them
+    position: dict[int, int] = defaultdict(int, ahead)
+    running: set[asyncio.Task[None]] = set()
+    missed = 0
+
+    async def one(citizen: Citizen) -> None:
+        action, needle = JOURNEY[position[citizen.id] % len(JOURNEY)]
+        position[citizen.id] += 1
+        by_step[needle].append(await step(chats, citizen, action, needle, latencies))
+        idle.append(citizen)
+
+    loop = asyncio.get_running_loop()
+    start = next_at = loop.time()
+    while next_at < start + seconds:
+        next_at += random.expovariate(rate)
+        await asyncio.sleep(max(0.0, next_at - loop.time()))
+        if not idle:
+            missed += 1
+            continue
+        task = asyncio.create_task(one(idle.popleft()))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    await asyncio.gather(*running)
+    return missed
+
+
+def percentiles(latencies: list[float]) -> str:
     ordered = sorted(latencies)
 
     def pct(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
-    mean = statistics.fmean(latencies) * 1000
+    return (f"p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  "
+            f"mean {statistics.fmean(latencies) * 1000:.1f}")
+
+
+def report(title: str, latencies: list[float], elapsed: float) -> None:
     print(f"{title}: {len(latencies)} updates in {elapsed:.2f} s "
-          f"= {len(latencies) / elapsed:.0f} updates/s; reply latency ms: p50 {pct(0.50):.1f}"
-          f"  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  mean {mean:.1f}")
+          f"= {len(latencies) / elapsed:.0f} updates/s; reply latency ms: "
+          f"{percentiles(latencies)}")
+
+
+def quiet_harness() -> None:
+    """No garbage collection in this process while a phase is timed: the fake Bot API keeps
+    every call, and a full pass over them stalled it for 150-500 ms, which the figures
+    would have charged to the bot."""
+    gc.enable()
+    gc.collect()
+    gc.freeze()
+    gc.disable()
 
 
 async def _admin(sql: str) -> None:
@@ -132,7 +186,13 @@ async def _admin(sql: str) -> None:
     await engine.dispose()
 
 
-async def main(citizens: int, journeys: int, rate: int) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def main(citizens: int, journeys: int, rate: int, seconds: float, *, pin: bool) -> None:
     name = f"pos_bench_tg_{uuid.uuid4().hex[:8]}"
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     data = Path(mkdtemp(prefix="benchtg"))
@@ -155,13 +215,17 @@ async def main(citizens: int, journeys: int, rate: int) -> None:
             bot = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "pos", "bot", "telegram", env=env, stdout=log,
                 stderr=log)
+            if pin:  # the bot is single-threaded: give it a core of its own, the harness the other
+                os.sched_setaffinity(bot.pid, {0})
+                os.sched_setaffinity(0, {1})
             people = [tg.user(10_000 + i, first_name="Житель")
-                      for i in range(max(citizens, rate))]
+                      for i in range(max(citizens, rate * 2))]
             warm: list[float] = []
             await asyncio.gather(*(citizen_run(chats, c, ONBOARDING, warm) for c in people))
             print(f"onboarded {len(people)} citizens ({len(warm)} updates, untimed)")
 
             latencies: list[float] = []
+            quiet_harness()
             started = time.perf_counter()
             await asyncio.gather(*(citizen_run(chats, c, JOURNEY * journeys, latencies)
                                    for c in people[:citizens]))
@@ -169,11 +233,20 @@ async def main(citizens: int, journeys: int, rate: int) -> None:
                    time.perf_counter() - started)
 
             paced: list[float] = []
-            started = time.perf_counter()
-            await asyncio.gather(*(citizen_run(chats, c, JOURNEY, paced, pace=1.0)
-                                   for c in people[:rate]))
-            report(f"offered ~{rate} updates/s ({rate} citizens, one update a second each)",
+            by_step: dict[str, list[float]] = defaultdict(list)
+            ahead = await spread(chats, people)
+            quiet_harness()
+            started, cpu = time.perf_counter(), cpu_seconds(bot.pid)
+            missed = await paced_run(chats, people, ahead, rate=rate, seconds=seconds,
+                                     latencies=paced, by_step=by_step)
+            report(f"offered {rate} updates/s at random for {seconds:.0f} s "
+                   f"({len(people)} citizens, {missed} arrivals found nobody idle)",
                    paced, time.perf_counter() - started)
+            used = cpu_seconds(bot.pid) - cpu
+            print(f"  bot process CPU: {used:.1f} s = {used / (time.perf_counter() - started):.0%}"
+                  f" of a core, {used / len(paced) * 1000:.2f} ms per update")
+            for needle, values in by_step.items():
+                print(f"  reply «{needle}»: {percentiles(values)}")
     finally:
         if bot is not None and bot.returncode is None:
             bot.terminate()
@@ -186,5 +259,11 @@ if __name__ == "__main__":
     parser.add_argument("--citizens", type=int, default=200)
     parser.add_argument("--journeys", type=int, default=2)
     parser.add_argument("--rate", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the bot to core 0 and this harness (fake Bot API) to core 1")
     args = parser.parse_args()
-    asyncio.run(main(args.citizens, args.journeys, args.rate))
+    # uvloop here too: the fake Bot API shares the machine's two cores with the bot and
+    # PostgreSQL, and what it burns is taken from them.
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main(args.citizens, args.journeys, args.rate, args.seconds, pin=args.pin))
