@@ -16,6 +16,7 @@ Measured with py-spy under ``bench.telegram``:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 import orjson
@@ -49,19 +50,21 @@ class JsonSession(AiohttpSession):
             return None
         return orjson.dumps(body)
 
-    async def _post(self, bot: Bot, method: TelegramMethod[Any], body: bytes,
-                    seconds: int | None) -> tuple[int, str]:
+    async def _post(self, bot: Bot, name: str, body: bytes, seconds: int | None,
+                    call: Callable[[], TelegramMethod[Any]]) -> tuple[int, str]:
+        """POST ``body`` to the API method ``name``; ``call`` names the call in an error."""
         session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        url = self.api.api_url(token=bot.token, method=name)
         try:
             async with session.post(url, data=body, headers=JSON_HEADERS,
                                     timeout=self.timeout if seconds is None else seconds
                                     ) as resp:
                 return resp.status, await resp.text()
         except TimeoutError as e:
-            raise TelegramNetworkError(method=method, message="Request timeout error") from e
+            raise TelegramNetworkError(method=call(), message="Request timeout error") from e
         except ClientError as e:
-            raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
+            raise TelegramNetworkError(method=call(),
+                                       message=f"{type(e).__name__}: {e}") from e
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
                            timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
@@ -69,7 +72,8 @@ class JsonSession(AiohttpSession):
         body = self.json_body(bot, method)
         if body is None:
             return await super().make_request(bot, method, timeout)
-        status, raw = await self._post(bot, method, body, timeout)
+        status, raw = await self._post(bot, method.__api_method__, body, timeout,
+                                       lambda: method)
         response = self.check_response(bot=bot, method=method, status_code=status, content=raw)
         return cast(TelegramType, response.result)
 
@@ -77,8 +81,8 @@ class JsonSession(AiohttpSession):
                    ) -> None:
         """Make a call given as the Bot API's JSON, for its effect only: no aiogram model is
         built unless the call fails (then to raise aiogram's usual exception)."""
-        call = method.model_construct(**params)  # no validation: only names the call
-        status, raw = await self._post(bot, call, orjson.dumps(params), None)
+        status, raw = await self._post(bot, method.__api_method__, orjson.dumps(params), None,
+                                       lambda: method.model_construct(**params))
         if 200 <= status < 300:
             try:
                 if orjson.loads(raw).get("ok") is True:

@@ -77,6 +77,7 @@ class Database:
         self.pool_size = pool_size
         self.engine = make_engine(url, pool_size=pool_size, echo=echo)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._postgres = self.engine.dialect.name == "postgresql"  # asked on every statement
         self._driver_pool: Any = None
         self._driver_pool_lock = asyncio.Lock()
 
@@ -110,7 +111,7 @@ class Database:
 
     @property
     def is_postgres(self) -> bool:
-        return self.dialect == "postgresql"
+        return self._postgres
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -38,13 +38,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
-import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any, Self
 
+import orjson
 from aiohttp import ClientSession, ClientTimeout, web
 
 from tests.e2e.fake_telegram_citizen import Citizen, _extension
@@ -467,7 +467,7 @@ class FakeTelegram:
             body = await request.read()
             if body.strip():
                 try:
-                    data = json.loads(body)
+                    data = orjson.loads(body)
                 except ValueError:
                     raise _ApiError(400, "Bad Request: can't parse JSON body") from None
                 if not isinstance(data, dict):

@@ -239,6 +239,8 @@ def _decode_param(key: str, value: Any, uploads: dict[str, bytes], used: set[str
             value = json.loads(value)
         except ValueError:
             return value  # e.g. chat_id="@channel"
+    if not uploads:  # nothing to put in place (every JSON call): the value as parsed
+        return value
     return _resolve_attachments(value, uploads, used)
 
 
