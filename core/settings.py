@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
 
+    # Staff sign-in to the web admin.
+    admin_session_hours: float = Field(default=12, gt=0)  # a session ends this long after sign-in
+    admin_idle_minutes: float = Field(default=60, gt=0)  # ... or after this long unused
+    login_max_failures: int = Field(default=5, ge=1)  # wrong passwords in a row before a lock
+    login_lockout_minutes: float = Field(default=15, gt=0)
+    # Send the session cookie over HTTPS only. Unset: on in production, off otherwise (`pos up`
+    # serves plain http on localhost).
+    admin_cookie_secure: bool | None = None
+
     # The consent text version citizens accept (see docs/consent.md).
     consent_version: str = "2026-01"
 
@@ -63,6 +72,12 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("production needs PostgreSQL: set POS_DATABASE_URL")
         return self
+
+    @property
+    def cookie_secure(self) -> bool:
+        if self.admin_cookie_secure is not None:
+            return self.admin_cookie_secure
+        return self.environment == "production"
 
     @property
     def webhook_secret(self) -> str:

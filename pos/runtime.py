@@ -17,6 +17,7 @@ from core.db.migrate import upgrade
 from core.notifications.worker import run_worker
 from core.services.actions import close_unrated
 from core.services.platform import Platform
+from core.services.staff_auth import purge_sessions
 from core.settings import Settings
 from pos.wiring import channel_registry, platform
 
@@ -48,6 +49,10 @@ async def forget_updates_job(p: Platform) -> None:
     await forget_handled_updates(p.db, now=p.clock.now(), keep=HANDLED_UPDATES_KEPT)
 
 
+async def purge_sessions_job(p: Platform) -> None:
+    await purge_sessions(p)
+
+
 def _scheduler(p: Platform) -> AsyncIOScheduler:
     # Maintenance jobs are re-added with fixed ids at every start, so the memory store loses
     # nothing on restart; content publishing (gospublics) keeps its jobs in the database.
@@ -55,6 +60,8 @@ def _scheduler(p: Platform) -> AsyncIOScheduler:
     scheduler.add_job(close_unrated_job, "interval", minutes=15, id=CLOSE_UNRATED_JOB,
                       replace_existing=True, args=[p], coalesce=True, max_instances=1)
     scheduler.add_job(forget_updates_job, "interval", hours=1, id=FORGET_UPDATES_JOB,
+                      replace_existing=True, args=[p], coalesce=True, max_instances=1)
+    scheduler.add_job(purge_sessions_job, "interval", hours=1, id="purge-staff-sessions",
                       replace_existing=True, args=[p], coalesce=True, max_instances=1)
     return scheduler
 
@@ -136,6 +143,24 @@ async def _telegram_webhook(p: Platform, stop: asyncio.Event) -> None:
         await bot.session.close()
 
 
+async def _web_admin(p: Platform, stop: asyncio.Event) -> None:
+    import uvicorn
+
+    from pos.http import create_http_app
+    from web_admin.app import install
+
+    settings = p.settings
+    app = create_http_app([])
+    install(app, p)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host,
+                                           port=settings.http_port, log_level="warning",
+                                           lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    await _until(stop, serving)
+    server.should_exit = True
+    await serving
+
+
 async def _until(stop: asyncio.Event, task: asyncio.Task[object]) -> None:
     waiter = asyncio.create_task(stop.wait())
     await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
@@ -183,7 +208,9 @@ async def run_up(settings: Settings) -> None:
                   flush=True)
         stop = _stop_event()
         parts: list[Callable[[], Awaitable[None]]] = [
-            lambda: _worker(p, stop, console_fallback=True)]
+            lambda: _worker(p, stop, console_fallback=True), lambda: _web_admin(p, stop)]
+        print(f"Веб-кабинет сотрудников: http://{settings.http_host}:{settings.http_port}"
+              "/admin/", flush=True)
         if settings.telegram_token is not None:
             parts.append(lambda: _telegram_polling(p, stop))
             print("Telegram-бот запущен (long polling).", flush=True)

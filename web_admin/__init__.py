@@ -1,1 +1,1 @@
-"""Staff web admin and the public side (widget, status page, public API)."""
+"""The staff web admin: FastAPI, server-rendered Jinja2 templates and htmx."""

@@ -5,6 +5,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from core.db.base import Base, metadata
+from core.db.tables_access import StaffSession
 from core.db.tables_conversations import Conversation, HandledUpdate
 from core.db.tables_directory import (
     AutoRuleRow,
@@ -44,5 +45,5 @@ __all__ = [
     "PHOTOS", "AutoRuleRow", "Base", "Category", "Citizen", "CitizenIdentity", "Conversation",
     "Counter", "HandledUpdate", "Message", "MessageEvent", "MessagePhoto", "Organisation",
     "OutboxRow", "RegionSettings", "RegionSubcategory", "RoutingRuleRow", "Staff", "StaffRole",
-    "Subcategory", "Territory", "message_number_seq", "metadata",
+    "StaffSession", "Subcategory", "Territory", "message_number_seq", "metadata",
 ]

@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.e2e.processes import free_port
 from tests.support.databases import create_database, drop_database
 
 POS = [sys.executable, "-m", "pos"]
@@ -178,10 +180,23 @@ def test_killed_import_loses_nothing_it_reported(seeded_env) -> None:
     assert set(reported) <= set(numbers)
 
 
+def _get_when_up(url: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return str(response.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_pos_up_migrates_seeds_and_stops_cleanly(tmp_path: Path) -> None:
     """The README's first command, on embedded defaults in an empty directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POS_")}
+    env["POS_HTTP_PORT"] = str(port := free_port())
     with subprocess.Popen([*POS, "up"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True) as proc:
         assert proc.stdout is not None
@@ -197,6 +212,8 @@ def test_pos_up_migrates_seeds_and_stops_cleanly(tmp_path: Path) -> None:
         text = "".join(seen)
         assert "ПОС запущена" in text, text
         assert "moderator" in text and "demo-moderator" in text
+        assert f"http://127.0.0.1:{port}/admin/" in text
+        assert "Вход для сотрудников" in _get_when_up(f"http://127.0.0.1:{port}/admin/login")
         # The worker delivers the demo notifications to the development console.
         deadline = time.monotonic() + 30
         while "зарегистрировано" not in text and time.monotonic() < deadline:

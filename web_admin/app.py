@@ -1,0 +1,59 @@
+"""The web admin's routes, error pages and security headers, on the shared HTTP app."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.services.platform import Platform
+from web_admin.pages import auth, home
+from web_admin.security import SignInRequired, login_url
+from web_admin.templating import STATIC, STATIC_PREFIX, templates
+
+# Pages come from this site only; htmx and the page's own script are files here too.
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+ERROR_TITLES = {403: "Доступ запрещён", 404: "Страница не найдена",
+                405: "Действие недоступно", 409: "Сообщение уже изменено"}
+
+
+def install(app: FastAPI, p: Platform) -> None:
+    """Add the web admin to the shared HTTP app (``pos.http``)."""
+    app.state.platform = p
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="admin-static")
+    app.include_router(auth.router)
+    app.include_router(home.router)
+
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        if request.headers.get("HX-Request"):  # htmx follows this header, not a 303
+            return Response(status_code=401, headers={"HX-Redirect": login_url(exc.next_url)})
+        return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def error_page(request: Request, exc: StarletteHTTPException) -> Response:
+        if not request.url.path.startswith("/admin"):
+            return Response(str(exc.detail), status_code=exc.status_code)
+        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else ""
+        return templates.TemplateResponse(request, "error.html", {
+            "title": ERROR_TITLES.get(exc.status_code, "Ошибка"), "detail": detail,
+            "code": exc.status_code}, status_code=exc.status_code)
+
+    @app.middleware("http")
+    async def security_headers(request: Request,
+                               call_next: Callable[[Request], Awaitable[Response]]
+                               ) -> Response:
+        response = await call_next(request)
+        if request.url.path.startswith("/admin"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            if not request.url.path.startswith(STATIC_PREFIX):
+                response.headers.setdefault("Cache-Control", "no-store")
+        return response
