@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     data_dir: Path = Path("./var")
     secret_key: str = DEV_SECRET
+    # Connections per pool. On PostgreSQL a process has two pools, SQLAlchemy's and asyncpg's
+    # own for the hottest single statements (core.db.database), so up to twice this many.
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_echo: bool = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,12 +38,12 @@ def install(app: FastAPI, p: Platform) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def error_page(request: Request, exc: StarletteHTTPException) -> Response:
-        if not request.url.path.startswith("/admin"):
-            return Response(str(exc.detail), status_code=exc.status_code)
+        if not request.url.path.startswith("/admin"):  # other edges keep FastAPI's JSON
+            return await http_exception_handler(request, exc)
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else ""
         return templates.TemplateResponse(request, "error.html", {
             "title": ERROR_TITLES.get(exc.status_code, "Ошибка"), "detail": detail,
-            "code": exc.status_code}, status_code=exc.status_code)
+            "code": exc.status_code}, status_code=exc.status_code, headers=exc.headers)
 
     @app.middleware("http")
     async def security_headers(request: Request,

@@ -43,6 +43,12 @@ def set_cookie(response: Response, p: Platform, name: str, value: str, *,
                         secure=p.settings.cookie_secure, samesite="lax")
 
 
+def delete_cookie(response: Response, p: Platform, name: str) -> None:
+    # With the same flags it was set with: a browser ignores a __Host- cookie that is not Secure.
+    response.delete_cookie(name, path="/", httponly=True, secure=p.settings.cookie_secure,
+                           samesite="lax")
+
+
 def same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import AiogramError
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
@@ -70,7 +72,12 @@ async def _button(query: CallbackQuery, payload: str, dialog: Dialog, renderer: 
     try:
         replies = await dialog.handle(Event.button(payload))
     finally:
-        await answered
+        # Best effort: the dialog may already be saved, and a press too old to answer
+        # ("query is too old") must not cost the citizen the reply.
+        try:
+            await answered
+        except (AiogramError, aiohttp.ClientError, TimeoutError) as error:
+            log.info("button press %s not answered: %s", query.id, error)
     if not replies:
         return
     message = query.message

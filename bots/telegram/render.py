@@ -63,9 +63,13 @@ class Renderer:
 
     async def call(self, method: type[TelegramMethod[Any]], params: Json) -> None:
         """A call whose answer nobody reads, from the Bot API's JSON (see JsonSession)."""
-        if isinstance(self.bot.session, JsonSession):
-            await self.bot.session.send(self.bot, method, params)
-        else:  # any other session: aiogram's models all the way
+        session = self.bot.session
+        # The JSON path skips aiogram's request middlewares and the bot's default properties
+        # (parse mode and the like); with any of those, aiogram's own path applies them.
+        if (isinstance(session, JsonSession) and not len(session.middleware)
+                and self.bot.default.parse_mode is None):
+            await session.send(self.bot, method, params)
+        else:
             await self.bot(method.model_validate(params))
 
     async def answer_button(self, query_id: str) -> None:

@@ -13,6 +13,9 @@ from typing import Any
 
 from core.db.database import Database
 
+# As SQLAlchemy's pool_timeout: a request waits this long for a connection, then fails.
+ACQUIRE_TIMEOUT = 30
+
 
 @dataclass(frozen=True, slots=True)
 class PositionalSql:
@@ -42,4 +45,5 @@ class PositionalSql:
 async def fetchrow(db: Database, statement: PositionalSql, params: dict[str, Any]) -> Any:
     """The statement's first row (an asyncpg Record) or None."""
     pool = await db.driver_pool()
-    return await pool.fetchrow(statement.sql, *statement.args(params))
+    async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+        return await connection.fetchrow(statement.sql, *statement.args(params))

@@ -3,6 +3,7 @@ kept on the server (the browser holds only a random token)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -66,47 +67,71 @@ async def _local_time(p: Platform, moment: datetime) -> str:
     return f"{moment.astimezone(tz):%H:%M}"
 
 
+async def _verify(password_hash: str, password: str) -> bool:
+    # argon2 takes tens of milliseconds of CPU on purpose: off the event loop, which also
+    # runs the bots and the worker in `pos up`, and outside any transaction.
+    return await asyncio.to_thread(verify_password, password_hash, password)
+
+
+async def _failed(p: Platform, staff_id: int) -> bool:
+    """Count a wrong password; True when it locked the account. Decided on the row under a
+    lock, so that parallel wrong attempts cannot all see a count below the limit."""
+    settings, now = p.settings, p.clock.now()
+    async with p.db.transaction() as session:
+        staff = (await session.scalars(select(t.Staff).where(t.Staff.id == staff_id)
+                                       .with_for_update())).one()
+        staff.failed_logins += 1
+        if staff.failed_logins >= settings.login_max_failures:
+            staff.failed_logins = 0
+            staff.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+            return True
+        return False
+
+
+async def _locked_message(p: Platform, until: datetime) -> str:
+    return ("Слишком много неудачных попыток входа. Вход заблокирован до "
+            f"{await _local_time(p, until)}; попробуйте позже или обратитесь к администратору.")
+
+
 async def sign_in(p: Platform, login: str, password: str) -> SignedIn:
     """Check the password and open a session. After ``login_max_failures`` wrong passwords in
     a row the account is locked for ``login_lockout_minutes``; the lock is told, the password
     is not checked meanwhile."""
-    settings, now = p.settings, p.clock.now()
+    settings = p.settings
     login = login.strip().lower()
-    async with p.db.transaction() as session:
+    async with p.db.sessions() as session:
         staff = (await session.scalars(select(t.Staff).where(t.Staff.login == login))
                  ).one_or_none()
-        if staff is None or not staff.is_active:
-            verify_password(_DUMMY_HASH, password)
-            raise SignInError(WRONG)
-        if staff.locked_until is not None and staff.locked_until > now:
-            raise SignInError("Слишком много неудачных попыток входа. Вход заблокирован до "
-                              f"{await _local_time(p, staff.locked_until)}; попробуйте позже или "
-                              "обратитесь к администратору.")
-        if not verify_password(staff.password_hash, password):
-            failures = staff.failed_logins + 1
-            locked = failures >= settings.login_max_failures
-            # One statement, so that parallel wrong attempts all count.
-            await session.execute(update(t.Staff).where(t.Staff.id == staff.id).values(
-                failed_logins=0 if locked else t.Staff.failed_logins + 1,
-                locked_until=now + timedelta(minutes=settings.login_lockout_minutes)
-                if locked else None))
-            await session.commit()
-            if locked:
-                raise SignInError("Слишком много неудачных попыток входа. Вход заблокирован "
-                                  f"на {settings.login_lockout_minutes:g} мин.")
-            raise SignInError(WRONG)
-        staff.failed_logins = 0
-        staff.locked_until = None
-        if needs_rehash(staff.password_hash):
-            staff.password_hash = hash_password(password)
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    if staff is None or not staff.is_active:
+        await _verify(_DUMMY_HASH, password)
+        raise SignInError(WRONG)
+    if staff.locked_until is not None and staff.locked_until > p.clock.now():
+        raise SignInError(await _locked_message(p, staff.locked_until))
+    if not await _verify(staff.password_hash, password):
+        if await _failed(p, staff.id):
+            raise SignInError("Слишком много неудачных попыток входа. Вход заблокирован "
+                              f"на {settings.login_lockout_minutes:g} мин.")
+        raise SignInError(WRONG)
+    rehashed = (await asyncio.to_thread(hash_password, password)
+                if needs_rehash(staff.password_hash) else None)
+    now = p.clock.now()
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    async with p.db.transaction() as session:
+        current = (await session.scalars(select(t.Staff).where(t.Staff.id == staff.id)
+                                         .with_for_update())).one()
+        if current.locked_until is not None and current.locked_until > now:
+            # Locked by parallel wrong attempts while this one was being checked.
+            raise SignInError(await _locked_message(p, current.locked_until))
+        current.failed_logins = 0
+        current.locked_until = None
+        if rehashed is not None:
+            current.password_hash = rehashed
         session.add(t.StaffSession(
             token_hash=_hash(token), staff_id=staff.id, csrf_token=csrf, created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(hours=settings.admin_session_hours)))
-        staff_id = staff.id
     info = await session_for(p, token)
-    if info is None or info.staff_id != staff_id:  # pragma: no cover - just committed
+    if info is None or info.staff_id != staff.id:  # pragma: no cover - just committed
         raise RuntimeError("the new session cannot be read back")
     return SignedIn(token, info)
 
@@ -176,13 +201,23 @@ async def change_password(p: Platform, token: str, *, current: str, new: str,
         raise SignInError("Новый пароль и повтор не совпадают")
     if problem := password_problem(new, login=info.login):
         raise SignInError(problem)
-    async with p.db.transaction() as session:
+    async with p.db.sessions() as session:
         staff = await session.get(t.Staff, info.staff_id)
-        if staff is None or not verify_password(staff.password_hash, current):
-            raise SignInError("Текущий пароль введён неверно")
-        if current == new:
-            raise SignInError("Новый пароль должен отличаться от текущего")
-        staff.password_hash = hash_password(new)
+    if staff is None:
+        raise SignInError("Сеанс завершён — войдите снова")
+    if staff.locked_until is not None and staff.locked_until > p.clock.now():
+        raise SignInError(await _locked_message(p, staff.locked_until))
+    # A wrong current password counts like a wrong sign-in: a stolen session cannot be used
+    # to guess the password without the lockout.
+    if not await _verify(staff.password_hash, current):
+        await _failed(p, staff.id)
+        raise SignInError("Текущий пароль введён неверно")
+    if current == new:
+        raise SignInError("Новый пароль должен отличаться от текущего")
+    new_hash = await asyncio.to_thread(hash_password, new)
+    async with p.db.transaction() as session:
+        await session.execute(update(t.Staff).where(t.Staff.id == staff.id).values(
+            password_hash=new_hash, failed_logins=0, locked_until=None))
         await session.execute(delete(t.StaffSession).where(
             t.StaffSession.staff_id == info.staff_id,
             t.StaffSession.token_hash != _hash(token)))

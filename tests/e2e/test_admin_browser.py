@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,13 @@ from playwright.async_api import Page, expect
 from tests.e2e.browser import chromium
 from tests.e2e.processes import PosProcess, free_port, pos_env
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshots(tmp_path: Path) -> Path:
+    """docs/screenshots when asked to refresh them (POS_SCREENSHOTS=1), else a scratch dir:
+    a test run does not rewrite files of the source tree."""
+    return DOCS_SCREENSHOTS if os.environ.get("POS_SCREENSHOTS") else tmp_path
 
 
 async def _until_up(url: str, process: PosProcess, seconds: float = 90) -> None:
@@ -50,7 +57,8 @@ async def _sign_in(page: Page, login: str, password: str) -> None:
     await page.get_by_role("button", name="Войти").click()
 
 
-async def test_staff_sign_in_change_password_and_sign_out(admin_url: str) -> None:
+async def test_staff_sign_in_change_password_and_sign_out(admin_url: str, tmp_path: Path
+                                                          ) -> None:
     async with chromium() as browser:
         page = await browser.new_page(locale="ru-RU")
         problems: list[str] = []  # script errors and CSP refusals
@@ -64,8 +72,7 @@ async def test_staff_sign_in_change_password_and_sign_out(admin_url: str) -> Non
         await page.goto(f"{admin_url}/admin/password")
         await expect(page).to_have_url(f"{admin_url}/admin/login?next=/admin/password")
         await expect(page.get_by_role("heading", name="Вход для сотрудников")).to_be_visible()
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=SCREENSHOTS / "admin-login.png")
+        await page.screenshot(path=screenshots(tmp_path) / "admin-login.png")
 
         await _sign_in(page, "coordinator", "wrong-password")
         await expect(page.get_by_role("alert")).to_have_text("Неверный логин или пароль")

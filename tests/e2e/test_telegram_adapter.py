@@ -260,3 +260,24 @@ async def test_updates_that_are_not_a_citizens_pass_untouched(bot: Bot) -> None:
             {"update_id": update_id, "message": {**group, "message_id": update_id}}))
     assert seen.channel_posts == 2
     assert seen.dialogs == [None, None]
+
+
+async def test_a_press_too_old_to_answer_still_gets_its_reply(bot: Bot, tg: FakeTelegram
+                                                             ) -> None:
+    from bots.telegram.handlers import _button
+
+    class Engine:
+        async def handle(self, event: Any) -> list[Reply]:
+            return [Reply("Главное меню")]
+
+    await bot.send_message(42, "Меню", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Меню", callback_data="b:g|menu")]]))
+    tg.user(42, first_name="Анна").press("Меню")
+    [press] = await bot.get_updates(timeout=1)
+    assert press.callback_query is not None
+    tg.fail_next("answerCallbackQuery", error_code=400,
+                 description="Bad Request: query is too old and response timeout expired")
+    await _button(press.callback_query, "g|menu", Engine(),  # type: ignore[arg-type]
+                  Renderer(bot, files=None))  # type: ignore[arg-type]
+    assert [c.method for c in tg.calls[-2:]] == ["answerCallbackQuery", "sendMessage"]
+    assert not tg.calls[-2].ok and tg.calls[-1].params["text"] == "Главное меню"

@@ -3,6 +3,7 @@ lockout, sign-out, password change, cookie flags and security headers."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from collections.abc import AsyncIterator
@@ -105,9 +106,40 @@ async def test_repeated_failures_lock_the_account_for_a_while(
     assert right_but_locked.status_code == 401 and "заблокирован до" in right_but_locked.text
     clock.advance(minutes=platform.settings.login_lockout_minutes + 1)
     assert (await sign_in(web, "executor")).status_code == 303
-    # A success resets the count: one more failure does not lock again.
+
+
+async def test_a_successful_sign_in_resets_the_count(web: httpx.AsyncClient,
+                                                     platform: Platform) -> None:
+    limit = platform.settings.login_max_failures
+    for _ in range(limit - 1):
+        await sign_in(web, "executor", "wrong-password-1")
+    assert (await sign_in(web, "executor")).status_code == 303
     await web.post("/admin/logout", data={"csrf": await csrf_of(web)})
-    assert "заблокирован" not in (await sign_in(web, "executor", "wrong")).text
+    for _ in range(limit - 1):
+        assert "заблокирован" not in (await sign_in(web, "executor", "wrong")).text
+    assert "заблокирован" in (await sign_in(web, "executor", "wrong")).text
+
+
+async def test_parallel_wrong_passwords_cannot_slip_past_the_lock(
+        web: httpx.AsyncClient, platform: Platform) -> None:
+    async def attempt() -> None:
+        async with client_for(platform) as browser:
+            await sign_in(browser, "executor", "wrong-password-1")
+
+    await asyncio.gather(*(attempt() for _ in range(platform.settings.login_max_failures)))
+    assert "заблокирован до" in (await sign_in(web, "executor")).text
+
+
+async def test_guessing_the_current_password_counts_towards_the_lock(
+        web: httpx.AsyncClient, platform: Platform) -> None:
+    await sign_in(web)
+    csrf = await csrf_of(web)
+    for _ in range(platform.settings.login_max_failures):
+        await web.post("/admin/password", data={
+            "current": "guess-1234", "new": "Novyi-parol-2026", "repeated": "Novyi-parol-2026",
+            "csrf": csrf})
+    async with client_for(platform) as other:
+        assert "заблокирован до" in (await sign_in(other)).text
 
 
 async def test_the_sign_in_form_needs_its_own_token(web: httpx.AsyncClient) -> None:
@@ -208,6 +240,10 @@ async def test_over_https_the_cookie_is_secure_and_host_only(platform: Platform)
         assert cookie.startswith("__Host-pos_session=")
         assert "Secure" in cookie and "HttpOnly" in cookie and "Domain" not in cookie
         assert (await web.get("/admin/")).status_code == 200
+        out = await web.post("/admin/logout", data={"csrf": await csrf_of(web)})
+        removal = out.headers["set-cookie"]  # a browser drops it only if Secure again
+        assert removal.startswith('__Host-pos_session=""') and "Secure" in removal
+        assert "__Host-pos_session" not in web.cookies
 
 
 async def test_security_headers_and_escaping(web: httpx.AsyncClient, platform: Platform

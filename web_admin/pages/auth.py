@@ -13,6 +13,7 @@ from web_admin.security import (
     CheckedStaff,
     PlatformDep,
     Staff,
+    delete_cookie,
     login_cookie,
     new_token,
     same,
@@ -67,7 +68,7 @@ async def login_submit(request: Request, p: PlatformDep, *,
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_cookie(response, p, session_cookie(p), signed.token,
                max_age=int(p.settings.admin_session_hours * 3600))
-    response.delete_cookie(login_cookie(p), path="/")
+    delete_cookie(response, p, login_cookie(p))
     return response
 
 
@@ -75,7 +76,7 @@ async def login_submit(request: Request, p: PlatformDep, *,
 async def logout(request: Request, p: PlatformDep, staff: CheckedStaff) -> Response:
     await sign_out(p, request.cookies.get(session_cookie(p)))
     response = RedirectResponse(LOGIN_PATH, status_code=303)
-    response.delete_cookie(session_cookie(p), path="/")
+    delete_cookie(response, p, session_cookie(p))
     return response
 
 
