@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -143,6 +144,18 @@ async def _telegram_webhook(p: Platform, stop: asyncio.Event) -> None:
         await bot.session.close()
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Say plainly that the address is taken, before anything starts (uvicorn would exit
+    from inside a running task with a traceback)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise SystemExit(f"Адрес {host}:{port} занят ({error.strerror}): укажите другой "
+                             "порт в POS_HTTP_PORT.") from None
+
+
 async def _web_admin(p: Platform, stop: asyncio.Event) -> None:
     import uvicorn
 
@@ -193,6 +206,7 @@ async def run_up(settings: Settings) -> None:
     from core.services.demo_messages import create_demo_messages
     from core.services.seed import demo_region, is_seeded, seed_demo
 
+    ensure_port_free(settings.http_host, settings.http_port)
     await upgrade(settings.database_url)
     async with platform(settings) as p:
         if not await is_seeded(p):

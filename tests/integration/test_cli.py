@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -224,3 +225,15 @@ def test_pos_up_migrates_seeds_and_stops_cleanly(tmp_path: Path) -> None:
     assert (tmp_path / "var" / "pos.sqlite3").exists()
     env["POS_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/var/pos.sqlite3"
     assert len(run(env, "messages", "list", "--json").stdout.splitlines()) == 10
+
+
+def test_pos_up_says_plainly_when_its_port_is_taken(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env["POS_HTTP_PORT"] = str(port := taken.getsockname()[1])
+        done = subprocess.run([*POS, "up"], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert f"Адрес 127.0.0.1:{port} занят" in done.stderr and "Traceback" not in done.stderr
