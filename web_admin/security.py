@@ -75,7 +75,6 @@ async def current_staff(request: Request, p: Annotated[Platform, Depends(platfor
     if info is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target)
-    request.state.staff = info
     return info
 
 

@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import delete, select, update
 
@@ -21,9 +22,14 @@ WRONG = "Неверный логин или пароль"
 # Writing last_seen_at on every request would make each page a write; a minute is precise
 # enough for an idle timeout counted in tens of minutes.
 TOUCH_EVERY = timedelta(minutes=1)
-# Verified when the login does not exist, so that a wrong login takes as long as a wrong
-# password and the timing does not tell which logins exist.
-_DUMMY_HASH = hash_password("dummy-password-for-timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the login does not exist, so that a wrong login takes as long as a wrong
+    password and the timing does not tell which logins exist. Made on first use: hashing at
+    import would cost every process (the bots too) an argon2 run at start-up."""
+    return hash_password("dummy-password-for-timing")
 
 
 class SignInError(DomainError):
@@ -103,7 +109,7 @@ async def sign_in(p: Platform, login: str, password: str) -> SignedIn:
         staff = (await session.scalars(select(t.Staff).where(t.Staff.login == login))
                  ).one_or_none()
     if staff is None or not staff.is_active:
-        await _verify(_DUMMY_HASH, password)
+        await _verify(await asyncio.to_thread(_dummy_hash), password)
         raise SignInError(WRONG)
     if staff.locked_until is not None and staff.locked_until > p.clock.now():
         raise SignInError(await _locked_message(p, staff.locked_until))
@@ -143,30 +149,36 @@ async def session_for(p: Platform, token: str | None) -> StaffSessionInfo | None
         return None
     now = p.clock.now()
     idle = timedelta(minutes=p.settings.admin_idle_minutes)
-    async with p.db.transaction() as session:
+    token_hash = _hash(token)
+    # Read without a write transaction: on SQLite that would take the database's write lock
+    # for every page a staff member opens. Writes happen only when there is one to make.
+    async with p.db.sessions() as session:
         row = (await session.execute(
-            select(t.StaffSession, t.Staff)
+            select(t.StaffSession.expires_at, t.StaffSession.last_seen_at,
+                   t.StaffSession.csrf_token, t.Staff)
             .join(t.Staff, t.Staff.id == t.StaffSession.staff_id)
-            .where(t.StaffSession.token_hash == _hash(token)))).one_or_none()
+            .where(t.StaffSession.token_hash == token_hash))).one_or_none()
         if row is None:
             return None
-        stored, staff = row
-        if stored.expires_at <= now or stored.last_seen_at + idle <= now or not staff.is_active:
-            await session.delete(stored)
-            return None
-        if now - stored.last_seen_at >= TOUCH_EVERY:
-            stored.last_seen_at = now
-        d = await p.directory.get()
+        expires_at, last_seen_at, csrf_token, staff = row
         roles = (await session.execute(
             select(t.StaffRole.organisation_id, t.StaffRole.role)
             .where(t.StaffRole.staff_id == staff.id)
             .order_by(t.StaffRole.organisation_id, t.StaffRole.role))).all()
-        memberships = tuple(
-            Membership(org_id, d.organisations[org_id].name if org_id in d.organisations
-                       else f"Организация {org_id}", Role(role))
-            for org_id, role in roles)
-        return StaffSessionInfo(staff.id, staff.login, staff.full_name, stored.csrf_token,
-                                memberships)
+    if expires_at <= now or last_seen_at + idle <= now or not staff.is_active:
+        await sign_out(p, token)
+        return None
+    if now - last_seen_at >= TOUCH_EVERY:
+        async with p.db.transaction() as session:
+            await session.execute(update(t.StaffSession)
+                                  .where(t.StaffSession.token_hash == token_hash)
+                                  .values(last_seen_at=now))
+    d = await p.directory.get()
+    memberships = tuple(
+        Membership(org_id, d.organisations[org_id].name if org_id in d.organisations
+                   else f"Организация {org_id}", Role(role))
+        for org_id, role in roles)
+    return StaffSessionInfo(staff.id, staff.login, staff.full_name, csrf_token, memberships)
 
 
 async def sign_out(p: Platform, token: str | None) -> None:

@@ -27,9 +27,9 @@ from bots.telegram.render import Renderer, markup
 from bots.telegram.session import JsonSession
 from core.conversations.replies import Button, Reply, Request
 from tests.e2e.fake_telegram import FakeTelegram
+from tests.support.dialog import JPEG
 
 TOKEN = "123456:TEST-TOKEN"
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"
 CHAT = 5
 
 
@@ -131,7 +131,7 @@ def test_markup_is_the_bot_apis_json() -> None:
 
 
 async def test_paging_edits_the_pressed_message_and_an_unchanged_page_is_not_an_error(
-        bot: Bot, tg: FakeTelegram, tmp_path: Any) -> None:
+        bot: Bot, tg: FakeTelegram) -> None:
     renderer = Renderer(bot, files=None)  # type: ignore[arg-type] - no media here
     page = Reply("Страница 1", buttons=(Button("Дальше", "3|page|2"),))
     await renderer.send(CHAT, [page])
