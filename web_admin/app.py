@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.services.platform import Platform
-from web_admin.pages import auth, home
+from web_admin.pages import auth, home, inbox, messages
 from web_admin.security import SignInRequired, login_url
 from web_admin.templating import STATIC, STATIC_PREFIX, templates
 
@@ -29,6 +29,8 @@ def install(app: FastAPI, p: Platform) -> None:
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="admin-static")
     app.include_router(auth.router)
     app.include_router(home.router)
+    app.include_router(inbox.router)
+    app.include_router(messages.router)
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> Response:

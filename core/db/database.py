@@ -21,6 +21,11 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_BEGIN = "pos_sqlite_begin"
 
 
+def fold(value: str | None) -> str | None:
+    """Case- and ё-insensitive form for search: SQLite's own lower() knows only ASCII."""
+    return value.casefold().replace("ё", "е") if value is not None else None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own implicit BEGIN breaks SAVEPOINT and cannot take the write lock up front;
     # SQLAlchemy's documented recipe hands BEGIN to the "begin" event below instead.
@@ -32,6 +37,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+    dbapi_connection.create_function("pos_fold", 1, fold, deterministic=True)
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -21,6 +21,7 @@ from core.db.tables_directory import (
     Territory,
 )
 from core.db.tables_messages import (
+    AnswerTemplate,
     Citizen,
     CitizenIdentity,
     Message,
@@ -42,7 +43,8 @@ HANDLED_UPDATES = cast(Table, HandledUpdate.__table__)
 
 __all__ = [
     "CITIZENS", "CONVERSATIONS", "EVENTS", "HANDLED_UPDATES", "IDENTITIES", "MESSAGES", "OUTBOX",
-    "PHOTOS", "AutoRuleRow", "Base", "Category", "Citizen", "CitizenIdentity", "Conversation",
+    "PHOTOS", "AnswerTemplate", "AutoRuleRow", "Base", "Category", "Citizen", "CitizenIdentity",
+    "Conversation",
     "Counter", "HandledUpdate", "Message", "MessageEvent", "MessagePhoto", "Organisation",
     "OutboxRow", "RegionSettings", "RegionSubcategory", "RoutingRuleRow", "Staff", "StaffRole",
     "StaffSession", "Subcategory", "Territory", "message_number_seq", "metadata",

@@ -126,6 +126,9 @@ class MessageEvent(Base):
     """The audit trail: one row per transition, written in the transition's transaction."""
 
     __tablename__ = "message_events"
+    __table_args__ = (
+        Index("ix_message_events_handled", "from_organisation_id", "action", "message_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     message_id: Mapped[int] = mapped_column(
@@ -142,8 +145,25 @@ class MessageEvent(Base):
     from_stage: Mapped[str | None] = mapped_column(String(32))
     to_stage: Mapped[str] = mapped_column(String(32))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # The message's organisation before the action: the «Отработанные» folders list what an
+    # organisation handled and passed on, which the organisation after the action cannot tell.
+    from_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnswerTemplate(Base):
+    """A reusable answer text: the region's (organisation_id empty) or one organisation's."""
+
+    __tablename__ = "answer_templates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class OutboxRow(Base):

@@ -108,3 +108,17 @@ def format_deadline(due: datetime, now: datetime, tz: ZoneInfo) -> str:
     if now > due:
         return f"просрочено на {format_duration(now - due)} / до {local_day:%d.%m.%Y}"
     return f"{format_duration(due - now)} / до {local_day:%d.%m.%Y}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineLabel:
+    """A deadline as staff read it, and whether to show it red."""
+
+    label: str
+    overdue: bool
+
+
+def deadline_label(due: datetime | None, now: datetime, tz: ZoneInfo) -> DeadlineLabel | None:
+    if due is None:
+        return None
+    return DeadlineLabel(format_deadline(due, now, tz), now > due)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -32,12 +33,28 @@ async def memberships(session: AsyncSession, staff_id: int) -> list[Membership]:
     return [Membership(org, Role(role)) for org, role in rows]
 
 
-def staff_roles_for(d: Directory, message: t.Message, member: list[Membership]) -> frozenset[str]:
+def staff_roles_for(d: Directory, message: t.Message, member: list[Membership],
+                    former: Collection[int] = ()) -> frozenset[str]:
     scope = MessageScope(message.organisation_id, message.executor_organisation_id,
                          d.territory_path(message.territory_id))
     return roles_for_message(member, scope, org_ancestors=d.org_ancestors_map(),
                              org_territory=d.org_territories(),
-                             moderation_centres=d.moderation_centres())
+                             moderation_centres=d.moderation_centres(),
+                             regional_offices=d.regional_offices(),
+                             former_organisations=former)
+
+
+async def former_holders(session: AsyncSession, message_id: int, among: Collection[int]
+                         ) -> set[int]:
+    """Which of ``among`` held the message and passed it to another organisation."""
+    if not among:
+        return set()
+    rows = await session.scalars(
+        select(t.MessageEvent.from_organisation_id).distinct()
+        .where(t.MessageEvent.message_id == message_id,
+               t.MessageEvent.from_organisation_id.in_(list(among)),
+               t.MessageEvent.organisation_id != t.MessageEvent.from_organisation_id))
+    return {org for org in rows.all() if org is not None}
 
 
 async def get_message_for_staff(
@@ -51,7 +68,13 @@ async def get_message_for_staff(
         query = query.with_for_update()
     message = (await session.scalars(query)).one_or_none()
     member = await memberships(session, staff_id)
-    roles = staff_roles_for(d, message, member) if message is not None else frozenset()
+    roles: frozenset[str] = frozenset()
+    if message is not None:
+        roles = staff_roles_for(d, message, member)
+        if not roles:
+            former = await former_holders(session, message.id,
+                                          {m.organisation_id for m in member})
+            roles = staff_roles_for(d, message, member, former)
     if message is None or not roles:
         raise NotFound(f"Сообщение {message_id} не найдено")
     return StaffMessage(message, roles, tuple(available_actions(Status(message.status), roles)))

@@ -20,6 +20,7 @@ from core.domain.enums import (
     Action,
     ActorKind,
     NotificationKind,
+    Role,
     Status,
 )
 from core.domain.errors import ConflictError, IllegalTransition, NotFound, ValidationError
@@ -111,6 +112,18 @@ def _resolve(d: Directory, m: t.Message, command: c.Command) -> c.Command:
     return command
 
 
+async def _check_executor(session: AsyncSession, command: c.SendToExecution) -> None:
+    found = (await session.scalars(
+        select(t.StaffRole.id).join(t.Staff, t.Staff.id == t.StaffRole.staff_id)
+        .where(t.StaffRole.staff_id == command.executor_staff_id,
+               t.StaffRole.organisation_id == command.executor_organisation_id,
+               t.StaffRole.role == Role.EXECUTOR.value, t.Staff.is_active.is_(True)))
+             ).first()
+    if found is None:
+        raise ValidationError("Выбранный сотрудник не исполнитель этой организации",
+                              field="executor_staff_id")
+
+
 def _context(d: Directory, m: t.Message, command: c.Command, now: datetime) -> Context:
     region = d.region_of(m.territory_id)
     sub_id = command.subcategory_id if isinstance(command, c.ChangeCategory) else m.subcategory_id
@@ -167,6 +180,8 @@ async def perform(
         # Role and status first: someone who may not act learns nothing from validation.
         transition(Status(m.status), action_of(command), roles)
         command = _resolve(d, m, command)
+        if isinstance(command, c.SendToExecution) and command.executor_staff_id is not None:
+            await _check_executor(session, command)
         decision = decide(_state(m), command, roles=roles, ctx=_context(d, m, command, now))
         target = decision.target
         changes = {**decision.changes, "status": target.value,
@@ -189,7 +204,8 @@ async def perform(
             from_status=m.status, to_status=target.value, from_stage=m.stage,
             to_stage=STATUS_STAGE[target].value,
             organisation_id=changes.get("organisation_id", m.organisation_id),
-            details=_jsonable(decision.details), created_at=now)
+            from_organisation_id=m.organisation_id, details=_jsonable(decision.details),
+            created_at=now)
         notified = False
         new_due = changes.get("answer_due", m.answer_due)
         if decision.transition.action is Action.CHANGE_CATEGORY and new_due != m.answer_due:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import tables as t
 from core.db.database import Database
 from core.domain.deadlines import DeadlinePolicy
-from core.domain.enums import TerritoryKind
+from core.domain.enums import OrgKind, TerritoryKind
 from core.domain.errors import NotFound
 from core.domain.routing import AutoAction, AutoRule, AutoRuleSet, RoutingRule, RoutingTable
 
@@ -109,6 +109,7 @@ class Directory:
     _place_ids: dict[str, list[int]] = field(default_factory=dict)
     _org_territory: dict[int, int] = field(default_factory=dict)
     _moderation_centres: frozenset[int] = frozenset()
+    _regional_offices: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         self.territory_by_code = {x.code: x.id for x in self.territories.values()}
@@ -125,6 +126,10 @@ class Directory:
         self._org_territory = {o.id: o.territory_id for o in self.organisations.values()}
         self._moderation_centres = frozenset(o.id for o in self.organisations.values()
                                              if o.moderates)
+        self._regional_offices = self._moderation_centres | frozenset(
+            o.id for o in self.organisations.values()
+            if o.parent_id is None and o.kind == OrgKind.REGIONAL_EXECUTIVE
+            and self.territories[o.territory_id].kind == TerritoryKind.REGION)
 
     @staticmethod
     def _walk(start: int, parent: Callable[[int], int | None]) -> tuple[int, ...]:
@@ -141,6 +146,10 @@ class Directory:
     def territory_path(self, territory_id: int) -> tuple[int, ...]:
         """The territory and its ancestors up to the region."""
         return self._paths[territory_id]
+
+    def territory_subtree(self, territory_id: int) -> list[int]:
+        """The territory and every territory below it."""
+        return [tid for tid, path in self._paths.items() if territory_id in path]
 
     def region_of(self, territory_id: int) -> RegionInfo:
         return self.regions[self.territories[territory_id].region_id]
@@ -204,6 +213,10 @@ class Directory:
 
     def moderation_centres(self) -> frozenset[int]:
         return self._moderation_centres
+
+    def regional_offices(self) -> frozenset[int]:
+        """Where an admin is a regional admin: the moderation centres and the government."""
+        return self._regional_offices
 
     def org_territories(self) -> dict[int, int]:
         return self._org_territory

@@ -129,7 +129,8 @@ async def citizen_address(
 
 EVENT_DEFAULTS: dict[str, Any] = {
     "actor_staff_id": None, "actor_citizen_id": None, "actor_role": None, "auto_rule_id": None,
-    "from_status": None, "from_stage": None, "organisation_id": None, "details": {},
+    "from_status": None, "from_stage": None, "organisation_id": None,
+    "from_organisation_id": None, "details": {},
 }
 
 

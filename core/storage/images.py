@@ -11,7 +11,8 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"GIF89a", 0, "image/gif"),
     (b"WEBP", 8, "image/webp"),
 )
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
+              "application/pdf": "pdf"}
 
 
 def sniff_image(data: bytes) -> str | None:
@@ -34,4 +35,18 @@ def validate_photo(data: bytes, *, max_bytes: int) -> str:
     if content_type is None:
         raise ValidationError("Это не изображение: пришлите фото в формате JPEG, PNG или WebP",
                               field="photo")
+    return content_type
+
+
+def validate_attachment(data: bytes, *, max_bytes: int) -> str:
+    """An answer's attachment: a photo or a PDF document, checked by content."""
+    if not data:
+        raise ValidationError("Файл пустой", field="files")
+    if len(data) > max_bytes:
+        mb = max_bytes // (1024 * 1024)
+        raise ValidationError(f"Файл слишком большой: не больше {mb} МБ", field="files")
+    content_type = "application/pdf" if data.startswith(b"%PDF-") else sniff_image(data)
+    if content_type is None:
+        raise ValidationError("Приложите изображение (JPEG, PNG, WebP) или документ PDF",
+                              field="files")
     return content_type

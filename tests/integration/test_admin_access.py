@@ -5,62 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import re
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from core.db import tables as t
 from core.ports import FixedClock
 from core.services.platform import Platform
-from pos.http import create_http_app
-from web_admin.app import install
-
-PASSWORDS = {"coordinator": "demo-coordinator", "executor": "demo-executor",
-             "admin": "demo-admin"}
-
-
-def client_for(p: Platform, *, scheme: str = "http") -> httpx.AsyncClient:
-    app = create_http_app([])
-    install(app, p)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                             base_url=f"{scheme}://testserver", follow_redirects=False)
+from tests.support.web import client_for, hidden, sign_in, staff_restored
 
 
 @pytest.fixture
 async def web(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser on the admin; the staff accounts are put back as seeded afterwards (the
-    tests change passwords, lock and disable accounts)."""
-    columns = (t.Staff.id, t.Staff.password_hash, t.Staff.full_name, t.Staff.is_active,
-               t.Staff.failed_logins, t.Staff.locked_until)
-    async with platform.db.transaction() as session:
-        seeded = (await session.execute(select(*columns))).all()
-    try:
-        async with client_for(platform) as client:
-            yield client
-    finally:
-        async with platform.db.transaction() as session:
-            for row in seeded:
-                await session.execute(update(t.Staff).where(t.Staff.id == row.id).values(
-                    password_hash=row.password_hash, full_name=row.full_name,
-                    is_active=row.is_active, failed_logins=row.failed_logins,
-                    locked_until=row.locked_until))
-
-
-def hidden(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert found, f"no hidden {name} in the page"
-    return found.group(1)
-
-
-async def sign_in(web: httpx.AsyncClient, login: str = "coordinator",
-                  password: str | None = None, *, next_url: str = "") -> httpx.Response:
-    page = await web.get("/admin/login")
-    return await web.post("/admin/login", data={
-        "login": login, "password": password or PASSWORDS[login],
-        "csrf": hidden(page.text, "csrf"), "next": next_url})
+    async with staff_restored(platform), client_for(platform) as client:
+        yield client
 
 
 async def csrf_of(web: httpx.AsyncClient) -> str:

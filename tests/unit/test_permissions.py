@@ -6,11 +6,13 @@ import pytest
 
 from core.domain.enums import Role
 from core.domain.permissions import (
+    FORMER,
     Membership,
     MessageScope,
     can_view,
     relation,
     roles_for_message,
+    sees_personal_data,
 )
 
 # Territories: region 1 > district 2 > settlement 5; region 1 > district 4.
@@ -143,3 +145,31 @@ def test_can_view() -> None:
 ])
 def test_relation(source: int, target: int, expected: str) -> None:
     assert relation(source, target, ORG_ANCESTORS) == expected
+
+
+def _admin_roles(org: int, *, offices: frozenset[int], former: frozenset[int] = frozenset()
+                 ) -> frozenset[str]:
+    return roles_for_message([Membership(org, Role.ADMIN)], SCOPE, org_ancestors=ORG_ANCESTORS,
+                             org_territory=ORG_TERRITORY, moderation_centres=frozenset(),
+                             regional_offices=offices, former_organisations=former)
+
+
+def test_an_admin_of_the_regional_government_is_a_regional_admin() -> None:
+    assert _admin_roles(1, offices=frozenset({1})) == {"admin"}
+    assert _admin_roles(1, offices=frozenset()) == set()
+    assert _admin_roles(4, offices=frozenset({4})) == set()  # its territory is elsewhere
+
+
+def test_a_former_holder_only_reads() -> None:
+    got = _admin_roles(4, offices=frozenset(), former=frozenset({4}))
+    assert got == {FORMER}
+    assert not sees_personal_data(got)
+
+
+@pytest.mark.parametrize(("found", "sees"), [
+    ({"coordinator"}, True), ({"executor"}, True), ({"manager"}, True), ({"org_admin"}, True),
+    ({"moderator"}, False), ({"admin"}, False), ({"curator"}, False), ({"smm"}, False),
+    ({FORMER}, False), ({"moderator", "coordinator"}, True),
+])
+def test_personal_data_is_for_the_handling_organisation(found: set[str], sees: bool) -> None:
+    assert sees_personal_data(frozenset(found)) is sees

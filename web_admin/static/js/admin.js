@@ -1,0 +1,23 @@
+// Small behaviours of the web admin. The page's CSP forbids inline scripts, so they live here;
+// every page also works without them.
+document.addEventListener("change", (event) => {
+  const el = event.target;
+  if (el.matches("select[data-autosubmit]")) {
+    el.form.submit();
+  }
+  // An answer template fills the answer text; what staff already typed is kept below it.
+  if (el.matches("select[data-template-for]")) {
+    const area = document.getElementById(el.dataset.templateFor);
+    const option = el.selectedOptions[0];
+    if (area && option && option.dataset.text) {
+      area.value = area.value.trim() ? option.dataset.text + "\n\n" + area.value : option.dataset.text;
+      area.focus();
+    }
+  }
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
