@@ -19,6 +19,7 @@ from web_admin.templating import STATIC, STATIC_PREFIX, templates
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
+ROUTERS = (auth.router, home.router, inbox.router, messages.router)
 ERROR_TITLES = {403: "Доступ запрещён", 404: "Страница не найдена",
                 405: "Действие недоступно", 409: "Сообщение уже изменено"}
 
@@ -27,10 +28,8 @@ def install(app: FastAPI, p: Platform) -> None:
     """Add the web admin to the shared HTTP app (``pos.http``)."""
     app.state.platform = p
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="admin-static")
-    app.include_router(auth.router)
-    app.include_router(home.router)
-    app.include_router(inbox.router)
-    app.include_router(messages.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> Response:
