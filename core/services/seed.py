@@ -123,6 +123,10 @@ async def seed_demo(p: Platform) -> SeedReport:
         session.add(t.RegionSettings(region_id=region_id, coordination_hours=24,
                                      fast_track_coordination_hours=4, rating_window_days=10,
                                      default_organisation_id=orgs.get(default_org)))
+        for position, template in enumerate(doc.get("answer_templates", []), start=1):
+            session.add(t.AnswerTemplate(region_id=region_id, organisation_id=None,
+                                         title=template["title"], text=template["text"],
+                                         position=position, is_active=True))
         report.territories, report.organisations = len(terr), len(orgs)
         report.routing_rules = len(doc["routing"])
         report.auto_rules = len(doc.get("auto_rules", []))

@@ -7,10 +7,12 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-extensions",
                   "--no-first-run", "--no-default-browser-check"]
@@ -37,3 +39,9 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+def screenshots(tmp_path: Path) -> Path:
+    """docs/screenshots when asked to refresh them (POS_SCREENSHOTS=1), else a scratch dir:
+    a test run does not rewrite files of the source tree."""
+    return DOCS_SCREENSHOTS if os.environ.get("POS_SCREENSHOTS") else tmp_path

@@ -2,53 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import urllib.request
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.browser import chromium
-from tests.e2e.processes import PosProcess, free_port, pos_env
-
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def screenshots(tmp_path: Path) -> Path:
-    """docs/screenshots when asked to refresh them (POS_SCREENSHOTS=1), else a scratch dir:
-    a test run does not rewrite files of the source tree."""
-    return DOCS_SCREENSHOTS if os.environ.get("POS_SCREENSHOTS") else tmp_path
-
-
-async def _until_up(url: str, process: PosProcess, seconds: float = 90) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while True:
-        try:
-            await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=2).close())
-            return
-        except OSError:
-            if not process.running or loop.time() > deadline:
-                raise AssertionError(f"pos up did not serve {url}:\n{process.output()}"
-                                     ) from None
-            await asyncio.sleep(0.2)
-
-
-@pytest.fixture
-async def admin_url(tmp_path: Path) -> AsyncIterator[str]:
-    port = free_port()
-    env = pos_env(database_url=f"sqlite+aiosqlite:///{tmp_path}/pos.sqlite3",
-                  data_dir=tmp_path, POS_HTTP_PORT=str(port), POS_ENVIRONMENT="development")
-    process = PosProcess(["up"], env, tmp_path / "up.log")
-    await process.start()
-    try:
-        await _until_up(f"http://127.0.0.1:{port}/healthz", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await process.stop()
+from tests.e2e.browser import chromium, screenshots
 
 
 async def _sign_in(page: Page, login: str, password: str) -> None:
