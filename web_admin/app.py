@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.services.platform import Platform
-from web_admin.pages import auth, home, inbox, messages
+from web_admin.pages import auth, home, inbox, messages, reports
 from web_admin.security import SignInRequired, login_url
 from web_admin.templating import STATIC, STATIC_PREFIX, templates
 
@@ -19,7 +19,7 @@ from web_admin.templating import STATIC, STATIC_PREFIX, templates
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
-ROUTERS = (auth.router, home.router, inbox.router, messages.router)
+ROUTERS = (auth.router, home.router, inbox.router, messages.router, reports.router)
 ERROR_TITLES = {403: "Доступ запрещён", 404: "Страница не найдена",
                 405: "Действие недоступно", 409: "Сообщение уже изменено"}
 

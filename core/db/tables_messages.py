@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,6 +62,11 @@ class Message(Base):
         Index("ix_messages_executor_status", "executor_organisation_id", "status"),
         Index("ix_messages_status_due", "status", "answer_due"),
         Index("ix_messages_region_status", "region_id", "status"),
+        # Reports filter by organisation and period and read only these columns: on PostgreSQL
+        # the report is an index-only scan.
+        Index("ix_messages_org_registered", "organisation_id", "registered_at",
+              postgresql_include=["region_id", "territory_id", "status", "fast_track",
+                                  "answer_due", "answered_at"]),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -128,6 +134,15 @@ class MessageEvent(Base):
     __tablename__ = "message_events"
     __table_args__ = (
         Index("ix_message_events_handled", "from_organisation_id", "action", "message_id"),
+        # The rating's «routed without correction» and «active organisations».
+        Index("ix_message_events_corrections", "message_id",
+              postgresql_where=text("action IN ('change_category', 'change_organisation', "
+                                    "'redirect', 'approve_redirect')"),
+              sqlite_where=text("action IN ('change_category', 'change_organisation', "
+                                "'redirect', 'approve_redirect')")),
+        Index("ix_message_events_staff_created", "actor_staff_id", "created_at",
+              postgresql_where=text("actor_staff_id IS NOT NULL"),
+              sqlite_where=text("actor_staff_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

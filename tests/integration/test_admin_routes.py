@@ -34,7 +34,8 @@ XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 WALKED = {"/admin", "/admin/", "/admin/login", "/admin/logout", "/admin/password",
           "/admin/inbox", "/admin/inbox/counters", "/admin/messages/{message_id}",
           "/admin/messages/{message_id}/photos/{photo_id}",
-          "/admin/messages/{message_id}/act/{action}"}
+          "/admin/messages/{message_id}/act/{action}", "/admin/reports",
+          "/admin/reports/{kind}"}
 
 
 def test_the_walk_covers_every_admin_route() -> None:
@@ -231,3 +232,29 @@ async def test_bad_input_is_shown_next_to_the_form(
     assert "Выберите причину отклонения" in response.text
     assert '<details class="action" open>' in response.text
     assert (await f.message_row(p, msg.id)).status == Status.MODERATION.value
+
+
+async def test_reports_show_only_the_viewers_organisations(
+        platform: Platform, clients: dict[str, httpx.AsyncClient]) -> None:
+    """Every report for every role: the city hall's figures reach the city hall's staff and the
+    regional admin, never the ministry's; each table downloads as CSV, the report as XLSX."""
+    p = platform
+    await build(p)
+    city = "Мэрия Новосибирска"
+    sees_city = {"coordinator", "executor", "manager", "admin", "moderator"}
+    for login, web in clients.items():
+        for kind in ("compliance", "satisfaction", "hotspots", "rating"):
+            page = await web.get(f"/admin/reports/{kind}")
+            assert page.status_code == 200, (login, kind)
+            if kind == "compliance":
+                assert (city in page.text) is (login in sees_city), login
+        if login == "coordinator":
+            csv = await web.get("/admin/reports/compliance?format=csv&table=0")
+            assert csv.headers["content-type"].startswith("text/csv")
+            assert csv.content.startswith("\ufeff".encode()) and city in csv.text
+            xlsx = await web.get("/admin/reports/compliance?format=xlsx")
+            assert xlsx.content.startswith(b"PK") and "attachment" in xlsx.headers[
+                "content-disposition"]
+    bad = await clients["coordinator"].get("/admin/reports/compliance?from=31.02.2026")
+    assert bad.status_code == 200 and "Дата «с» не распознана" in bad.text
+    assert (await clients["coordinator"].get("/admin/reports/nothing")).status_code == 404

@@ -21,3 +21,18 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+// Report charts: the configuration is JSON next to the canvas (Chart.js is loaded only on the
+// report pages, before this file).
+function drawCharts() {
+  if (typeof window.Chart === "undefined") return;
+  for (const canvas of document.querySelectorAll("canvas[data-chart]")) {
+    const source = document.getElementById(canvas.dataset.chart);
+    if (!source || canvas.dataset.drawn) continue;
+    const config = JSON.parse(source.textContent);
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false,
+                                     animation: false, locale: "ru-RU" }, config.options || {});
+    new window.Chart(canvas, config);
+    canvas.dataset.drawn = "1";
+  }
+}
+document.addEventListener("DOMContentLoaded", drawCharts);
