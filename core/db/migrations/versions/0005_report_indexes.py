@@ -1,4 +1,4 @@
-"""report indexes
+"""report and inbox indexes
 
 Revision ID: 0005
 Revises: 0004
@@ -19,6 +19,13 @@ CORRECTIONS = ("action IN ('change_category', 'change_organisation', 'redirect',
 
 def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        # The inbox counters read these columns too: carried in the index, PostgreSQL counts
+        # every folder without touching the table.
+        batch_op.drop_index('ix_messages_org_status')
+        batch_op.create_index(
+            'ix_messages_org_status', ['organisation_id', 'status'], unique=False,
+            postgresql_include=['executor_organisation_id', 'executor_staff_id', 'answer_due',
+                                'moderated_at'])
         batch_op.create_index(
             'ix_messages_org_registered', ['organisation_id', 'registered_at'], unique=False,
             postgresql_include=['region_id', 'territory_id', 'status', 'fast_track',
@@ -39,3 +46,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_message_events_corrections')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_org_registered')
+        batch_op.drop_index('ix_messages_org_status')
+        batch_op.create_index('ix_messages_org_status', ['organisation_id', 'status'],
+                              unique=False)
