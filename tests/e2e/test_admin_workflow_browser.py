@@ -36,6 +36,13 @@ async def _open_folder(page: Page, title: str) -> int:
     return count
 
 
+async def _answered_in_report(page: Page, url: str) -> int:
+    """The city hall's «Дан ответ» in the deadline-compliance report."""
+    await page.goto(f"{url}/admin/reports/compliance")
+    row = page.locator("section.report-table").first.locator("tr", has_text="Мэрия Новосибирска")
+    return int(await row.locator("td").nth(2).inner_text())
+
+
 async def _act(page: Page, action: str) -> None:
     await page.get_by_text(action, exact=True).first.click()  # opens the form's <details>
     form = page.locator("details[open] form")
@@ -48,6 +55,7 @@ async def test_a_message_goes_from_the_coordinator_to_the_citizen(admin_url: str
     problems: list[str] = []
     async with chromium() as browser:
         coordinator = await _staff_page(browser, admin_url, "coordinator", problems)
+        answered_before = await _answered_in_report(coordinator, admin_url)
         new = await _open_folder(coordinator, "Новые")
         assert new >= 1
         cards = coordinator.locator("article.msg-card")
@@ -95,9 +103,12 @@ async def test_a_message_goes_from_the_coordinator_to_the_citizen(admin_url: str
         await expect(manager.locator(".timeline")).to_contain_text("Утвердить ответ")
         await manager.screenshot(path=shots / "admin-message.png", full_page=True)
 
-        # The coordinator's old page is stale now: acting on it is explained, not an error.
         await coordinator.goto(message_url)
         await expect(coordinator.locator(".status").first).to_have_text("Ответ дан")
+        # The report counts the answer, and draws its charts under the page's CSP.
+        assert await _answered_in_report(coordinator, admin_url) == answered_before + 1
+        await expect(coordinator.locator("canvas[data-drawn]")).to_have_count(2)
+        await coordinator.screenshot(path=shots / "admin-report.png", full_page=True)
     db = sqlite3.connect(tmp_path / "pos.sqlite3")
     kinds = [row[0] for row in db.execute(
         "SELECT o.kind FROM outbox o JOIN messages m ON m.id = o.message_id "
