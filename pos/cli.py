@@ -77,13 +77,14 @@ def db_upgrade() -> None:
 @seed_app.command("demo")
 def seed_demo() -> None:
     """Load the classifier, a demo region (30+ organisations) and one account of every role."""
+    from core.services.demo_history import create_demo_history
     from core.services.demo_messages import create_demo_messages
     from core.services.seed import seed_demo as run_seed
 
     async def go() -> None:
         async with platform(_settings()) as p:
             report = await run_seed(p)
-            created = await create_demo_messages(p)
+            created = await create_demo_history(p) + await create_demo_messages(p)
         typer.echo(f"Загружено: территорий {report.territories}, организаций "
                    f"{report.organisations}, правил маршрутизации {report.routing_rules}, "
                    f"автоправил {report.auto_rules}, категорий {report.categories}, "

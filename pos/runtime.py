@@ -203,6 +203,7 @@ async def _together(*parts: Callable[[], Awaitable[None]], stop: asyncio.Event) 
 
 
 async def run_up(settings: Settings) -> None:
+    from core.services.demo_history import create_demo_history
     from core.services.demo_messages import create_demo_messages
     from core.services.seed import demo_region, is_seeded, seed_demo
 
@@ -211,7 +212,7 @@ async def run_up(settings: Settings) -> None:
     async with platform(settings) as p:
         if not await is_seeded(p):
             report = await seed_demo(p)
-            created = await create_demo_messages(p)
+            created = await create_demo_history(p) + await create_demo_messages(p)
             log.info("демо-данные загружены: организаций %s, сообщений %s",
                      report.organisations, created)
         if settings.environment == "development":
