@@ -28,7 +28,9 @@ from core.services.access import StaffMessage, get_message_for_staff
 from core.services.directory import Directory
 from core.services.inbox.listing import COORDINATION_STATUSES, FINISHED_STATUSES
 from core.services.platform import Platform
+from core.storage.images import EXTENSIONS
 
+CONTENT_TYPES = {ext: content_type for content_type, ext in EXTENSIONS.items()}
 EXTRA_EVENT_TITLES = {"rating_comment": "Комментарий к оценке"}
 ROLE_OR_MARKER_TITLES: dict[str, str] = {r.value: title for r, title in ROLE_TITLES.items()}
 
@@ -227,6 +229,20 @@ async def load_message_view(p: Platform, *, staff_id: int, message_id: int) -> M
                          if m.status not in FINISHED_STATUSES else None),
         coordination_deadline=(deadline_label(m.coordination_due, now, tz)
                                if m.status in COORDINATION_STATUSES else None))
+
+
+async def attachment_for_staff(p: Platform, *, staff_id: int, message_id: int, index: int
+                               ) -> tuple[bytes, str] | None:
+    """The answer's ``index``-th attachment of a message the staff member may see, or None."""
+    d = await p.directory.get()
+    async with p.db.sessions() as session:
+        sm = await get_message_for_staff(session, d, staff_id=staff_id, message_id=message_id)
+    keys = list(sm.message.answer_attachments or [])
+    if not 0 <= index < len(keys):
+        return None
+    key = keys[index]
+    content_type = CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+    return await p.files.load(key), content_type
 
 
 async def photo_for_staff(p: Platform, *, staff_id: int, message_id: int, photo_id: int

@@ -34,6 +34,7 @@ XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 WALKED = {"/admin", "/admin/", "/admin/login", "/admin/logout", "/admin/password",
           "/admin/inbox", "/admin/inbox/counters", "/admin/messages/{message_id}",
           "/admin/messages/{message_id}/photos/{photo_id}",
+          "/admin/messages/{message_id}/attachments/{index}",
           "/admin/messages/{message_id}/act/{action}", "/admin/reports",
           "/admin/reports/{kind}"}
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from core.domain.enums import ACTION_TITLES, REJECT_REASON_TITLES, Action
 from core.domain.errors import (
@@ -17,7 +18,11 @@ from core.domain.errors import (
     ValidationError,
 )
 from core.services.actions import StaffActor, perform
-from core.services.message_view import load_message_view, photo_for_staff
+from core.services.message_view import (
+    attachment_for_staff,
+    load_message_view,
+    photo_for_staff,
+)
 from core.services.platform import Platform
 from core.storage.images import validate_attachment
 from web_admin.action_forms import command_for
@@ -82,6 +87,22 @@ async def photo(message_id: int, photo_id: int, staff: Staff, p: PlatformDep) ->
     data, content_type = found
     return Response(data, media_type=content_type,
                     headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/{message_id}/attachments/{index}")
+async def attachment(message_id: int, index: int, staff: Staff, p: PlatformDep) -> Response:
+    try:
+        found = await attachment_for_staff(p, staff_id=staff.staff_id, message_id=message_id,
+                                           index=index)
+    except NotFound:
+        found = None
+    if found is None:
+        raise HTTPException(404, "Вложение не найдено")
+    data, content_type = found
+    # Shown in the browser only as an image or a PDF; never as a page of this site.
+    return Response(data, media_type=content_type, headers={
+        "Cache-Control": "private, max-age=3600",
+        "Content-Disposition": f'inline; filename="answer-{message_id}-{index + 1}"'})
 
 
 async def _attachments(p: Platform, uploads: list[UploadFile]) -> tuple[str, ...]:
