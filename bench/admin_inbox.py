@@ -280,9 +280,10 @@ async def _report_call(p: Platform, staff_id: int, days: int
     async with p.db.sessions() as session:
         member = await memberships(session, staff_id)
     d = await p.directory.get()
-    region_id, orgs = viewer_scope(d, member)
-    today = p.clock.now().astimezone(d.regions[region_id].tz).date()
-    scope = ReportScope(region_id, today - timedelta(days=days - 1), today, None, orgs)
+    viewer = viewer_scope(d, member)
+    today = p.clock.now().astimezone(d.regions[viewer.region_id].tz).date()
+    scope = ReportScope(viewer.region_id, today - timedelta(days=days - 1), today,
+                        viewer.territory_id, viewer.organisation_ids)
     return lambda: build_report(p, kind="compliance", scope=scope)
 
 

@@ -11,6 +11,8 @@ from core.domain.enums import Action, RejectReason
 from core.domain.errors import ValidationError
 
 Form = Mapping[str, str]
+MAX_ID = 2**31 - 1  # directory ids are 32-bit; a bigger number names nothing
+MAX_MESSAGE_ID = 2**63 - 1
 
 
 def _text(form: Form, name: str) -> str:
@@ -24,9 +26,12 @@ def _id(form: Form, name: str, what: str, *, required: bool = True) -> int | Non
             raise ValidationError(f"Выберите {what}", field=name)
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ValidationError(f"Выберите {what} из списка", field=name) from None
+        value = 0
+    if not 0 < value <= MAX_ID:
+        raise ValidationError(f"Выберите {what} из списка", field=name)
+    return value
 
 
 def _required_id(form: Form, name: str, what: str) -> int:

@@ -37,8 +37,10 @@ async def upgrade(url: str, revision: str = "head") -> None:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
-    async with engine.begin() as connection:
+    # Alembic opens and commits a transaction per migration itself (see env.py).
+    async with engine.connect() as connection:
         await connection.run_sync(run)
+        await connection.commit()
     await engine.dispose()
 
 

@@ -65,7 +65,11 @@ class Message(Base):
                                   "answer_due", "moderated_at"]),
         Index("ix_messages_executor_status", "executor_organisation_id", "status"),
         Index("ix_messages_status_due", "status", "answer_due"),
-        Index("ix_messages_region_status", "region_id", "status"),
+        Index("ix_messages_region_status", "region_id", "status",
+              postgresql_include=["answer_due", "moderated_at"]),
+        # A region's inbox pages («Все» of a regional moderator or admin) by date or deadline.
+        Index("ix_messages_region_arrived", "region_id", "arrived_at"),
+        Index("ix_messages_region_due", "region_id", "answer_due"),
         # Reports filter by organisation and period and read only these columns: on PostgreSQL
         # the report is an index-only scan.
         Index("ix_messages_org_registered", "organisation_id", "registered_at",

@@ -205,9 +205,10 @@ def decide(
         case c.SendToSed(reference=ref):
             det = {"reference": ref.strip()} if ref.strip() else {}
         case c.ReceiveSedAnswer(text=text, reference=ref):
+            # The answer from СЭД replaces a draft, its attachments included.
             ch = {"answer_text": _text(text, "текст ответа из СЭД", field="answer_text",
                                        maximum=ANSWER_MAX_LENGTH),
-                  "arrival": Arrival.FROM_SED}
+                  "answer_attachments": [], "arrival": Arrival.FROM_SED}
             det = {"reference": ref.strip()} if ref.strip() else {}
         case c.ApproveAnswer(comment=comment):
             if not state.answer_text:

@@ -85,26 +85,46 @@ async def _actor_roles(session: AsyncSession, d: Directory, m: t.Message, actor:
     return roles
 
 
+def _target(d: Directory, m: t.Message, org_id: int, field: str) -> int:
+    """An organisation a message may be sent to: known, active, in the message's region."""
+    try:
+        org = d.organisation(org_id)
+    except NotFound:
+        raise ValidationError("Организация не найдена", field=field) from None
+    if not org.is_active:
+        raise ValidationError(f"Организация «{org.display_name}» отключена", field=field)
+    if d.territories[org.territory_id].region_id != m.region_id:
+        raise ValidationError(f"Организация «{org.display_name}» — из другого региона",
+                              field=field)
+    return org.id
+
+
 def _resolve(d: Directory, m: t.Message, command: c.Command) -> c.Command:
     """Fill in what the rules need from the directory and check organisation references."""
     match command:
         case c.Redirect(organisation_id=org):
-            target = d.organisation(org)
+            target = _target(d, m, org, "organisation_id")
             if m.organisation_id is None:
                 raise ValidationError("У сообщения нет текущей организации")
             return dataclasses.replace(
-                command, relation=relation(m.organisation_id, target.id, d.org_ancestors_map()))
+                command, relation=relation(m.organisation_id, target, d.org_ancestors_map()))
         case c.SendToExecution(executor_organisation_id=org):
-            d.organisation(org)
+            _target(d, m, org, "executor_organisation_id")
             if m.organisation_id is None or org not in d.subordinates(m.organisation_id):
                 raise ValidationError(
                     "Исполнителем может быть только ваша или подведомственная организация",
                     field="executor_organisation_id")
         case c.ChangeOrganisation(organisation_id=org) | c.ApproveModeration(organisation_id=org):
             if org is not None:
-                d.organisation(org)
+                _target(d, m, org, "organisation_id")
         case c.ChangeCategory(subcategory_id=sub):
-            info = d.subcategory(sub)
+            try:
+                info = d.subcategory(sub)
+            except NotFound:
+                raise ValidationError("Подкатегория не найдена", field="subcategory_id") from None
+            if not info.is_active:
+                raise ValidationError(f"Подкатегория «{info.name}» больше не используется",
+                                      field="subcategory_id")
             routed = d.route(subcategory_id=info.id, territory_id=m.territory_id)
             fast = d.policy(d.region_of(m.territory_id).id, info.id).fast_track
             return dataclasses.replace(command, category_id=info.category_id,

@@ -39,13 +39,14 @@ PROBLEMS = [
     ("education_kindergarten_places", "Не предоставляют место в детском саду рядом с "
      "домом, очередь не двигается.", ["ул. Выборная, 99"]),
 ]
+HISTORY_MESSAGES = 150
 RATINGS = [5, 5, 5, 5, 4, 4, 4, 3, 3, 2, 1]
 ANSWERS = ["Работы выполнены, проблема устранена. Спасибо за обращение.",
            "Проведено обследование, работы включены в план текущего месяца.",
            "Нарушение устранено подрядной организацией, качество работ проверено."]
 
 
-async def create_demo_history(p: Platform, *, messages: int = 150, days: int = 120,
+async def create_demo_history(p: Platform, *, messages: int = HISTORY_MESSAGES, days: int = 120,
                               seed: int = 54) -> int:
     """Create ``messages`` past messages spread over the last ``days`` days; returns how many
     were created. Their notifications count as delivered: they are history."""

@@ -47,6 +47,6 @@ def validate_attachment(data: bytes, *, max_bytes: int) -> str:
         raise ValidationError(f"Файл слишком большой: не больше {mb} МБ", field="files")
     content_type = "application/pdf" if data.startswith(b"%PDF-") else sniff_image(data)
     if content_type is None:
-        raise ValidationError("Приложите изображение (JPEG, PNG, WebP) или документ PDF",
+        raise ValidationError("Приложите изображение (JPEG, PNG, GIF, WebP) или документ PDF",
                               field="files")
     return content_type

@@ -73,7 +73,7 @@ async def test_a_file_that_is_not_an_image_or_pdf_is_refused(platform: Platform)
             response = await _answer(executor, mid, [("x.html", b"<script>1</script>",
                                                       "image/jpeg")])
             assert response.status_code == 422
-            assert "Приложите изображение (JPEG, PNG, WebP) или документ PDF" in response.text
+            assert "Приложите изображение (JPEG, PNG, GIF, WebP) или документ PDF" in response.text
             assert "Яму заделали, фото и акт во вложении." in response.text  # kept as typed
             assert (await f.message_row(p, mid)).status == Status.IN_WORK.value
         finally:

@@ -18,11 +18,14 @@ from core.domain.permissions import Membership as Member
 from core.domain.permissions import sees_personal_data
 from core.domain.workflow import available_actions
 from core.services.access import former_holders, memberships, staff_roles_for
+from core.services.admin.auto_rules import list_auto_rules
+from core.services.admin.routing_rules import list_routing_rules
 from core.services.inbox.workspaces import workspaces_for
 from core.services.intake import store_photo
 from core.services.platform import Platform
 from tests.support import factories as f
 from tests.support.dialog import JPEG
+from tests.support.directory import directory_restored, snapshot
 from tests.support.inbox_data import build
 from tests.support.web import DEMO_LOGINS, hidden, signed_in, staff_restored
 from web_admin.app import ROUTERS
@@ -36,7 +39,21 @@ WALKED = {"/admin", "/admin/", "/admin/login", "/admin/logout", "/admin/password
           "/admin/messages/{message_id}/photos/{photo_id}",
           "/admin/messages/{message_id}/attachments/{index}",
           "/admin/messages/{message_id}/act/{action}", "/admin/reports",
-          "/admin/reports/{kind}"}
+          "/admin/reports/{kind}",
+          # Administration (web_admin/pages/admin*.py)
+          "/admin/settings", "/admin/settings/", "/admin/settings/organisations",
+          "/admin/settings/organisations/{org_id}",
+          "/admin/settings/organisations/{org_id}/move",
+          "/admin/settings/organisations/{org_id}/active", "/admin/settings/staff",
+          "/admin/settings/staff/{account_id}", "/admin/settings/staff/{account_id}/roles",
+          "/admin/settings/staff/{account_id}/roles/revoke",
+          "/admin/settings/staff/{account_id}/active",
+          "/admin/settings/staff/{account_id}/password", "/admin/settings/classifier",
+          "/admin/settings/classifier/{subcategory_id}", "/admin/settings/routing",
+          "/admin/settings/routing/{rule_id}/delete", "/admin/settings/auto-rules",
+          "/admin/settings/auto-rules/{rule_id}", "/admin/settings/auto-rules/{rule_id}/active",
+          "/admin/settings/auto-rules/{rule_id}/move",
+          "/admin/settings/auto-rules/{rule_id}/delete", "/admin/settings/dry-run"}
 
 
 def test_the_walk_covers_every_admin_route() -> None:
@@ -259,3 +276,111 @@ async def test_reports_show_only_the_viewers_organisations(
     bad = await clients["coordinator"].get("/admin/reports/compliance?from=31.02.2026")
     assert bad.status_code == 200 and "Дата «с» не распознана" in bad.text
     assert (await clients["coordinator"].get("/admin/reports/nothing")).status_code == 404
+
+
+async def test_administration_is_for_admins_only(
+        platform: Platform, clients: dict[str, httpx.AsyncClient]) -> None:
+    """Every Administration page for every demo account: the regional admin gets its whole
+    region, everyone else a refusal; every form sent by a non-admin changes nothing."""
+    p = platform
+    d = await p.directory.get()
+    admin = (await f.staff(p, "admin")).staff_id
+    executor = (await f.staff(p, "executor")).staff_id
+    coordinator = (await f.staff(p, "coordinator")).staff_id
+    region = d.territory("54").id
+    auto = await list_auto_rules(p, staff_id=admin, region=region)
+    routing = await list_routing_rules(p, staff_id=admin, region=region)
+    sub = d.subcategory("tourism_beaches")
+    org = {code: str(d.organisation(code).id) for code in (
+        "GOV-54", "NSK-ADM", "NSK-DO", "NSK-GYM1", "NSK-DTDBK", "KOCHENEVO-R-ADM")}
+    in_region = [o.code for o in d.organisations.values()
+                 if d.territories[o.territory_id].region_id == region]
+    pages = {
+        "/admin/settings/": ["Вы администрируете регион «Новосибирская область»"],
+        "/admin/settings/organisations": in_region,
+        f"/admin/settings/organisations/{org['GOV-54']}": ["GOV-54"],
+        "/admin/settings/staff": [f'<td class="code">{x}</td>' for x in DEMO_LOGINS],
+        f"/admin/settings/staff/{executor}": ["Кузнецова Ольга Сергеевна"],
+        "/admin/settings/classifier": [sub.name],
+        "/admin/settings/routing": [f'id="rule-{r.id}"' for r in routing],
+        "/admin/settings/auto-rules": [f'id="auto-{r.id}"' for r in auto],
+        f"/admin/settings/auto-rules/{auto[0].id}": [auto[0].name],
+        f"/admin/settings/dry-run?subcategory={sub.id}&address=Бердск&source=vk": ["Итог:"],
+    }
+    # What an admin would send to each form: refused here only for the sender's roles.
+    posts: dict[str, dict[str, str]] = {
+        "/admin/settings/organisations": {"code": "WALK-1", "name": "Обход",
+                                          "kind": "institution", "territory": str(region),
+                                          "parent": org["GOV-54"]},
+        f"/admin/settings/organisations/{org['GOV-54']}": {"name": "Переименовано"},
+        f"/admin/settings/organisations/{org['NSK-GYM1']}/move": {"parent": org["NSK-DTDBK"]},
+        f"/admin/settings/organisations/{org['NSK-GYM1']}/active": {"active": "0"},
+        "/admin/settings/staff": {"login": "walk.x", "full_name": "Обход",
+                                  "password": "Parol-2026-xyz", "organisation": org["NSK-ADM"],
+                                  "role": "admin"},
+        f"/admin/settings/staff/{executor}/roles": {"organisation": org["NSK-DO"],
+                                                    "role": "admin"},
+        f"/admin/settings/staff/{coordinator}/roles/revoke": {"organisation": org["NSK-ADM"],
+                                                              "role": "coordinator"},
+        f"/admin/settings/staff/{executor}/active": {"active": "0"},
+        f"/admin/settings/staff/{executor}/password": {"password": "Parol-2026-xyz",
+                                                       "password_repeated": "Parol-2026-xyz"},
+        f"/admin/settings/classifier/{sub.id}": {"answer_days": "15"},
+        "/admin/settings/routing": {"subject": f"subcategory:{sub.id}",
+                                    "territory": str(d.territory("54-kochenevo-r").id),
+                                    "organisation": org["KOCHENEVO-R-ADM"]},
+        f"/admin/settings/routing/{routing[0].id}/delete": {},
+        "/admin/settings/auto-rules": {"name": "Обход", "action": "mark_fast_track",
+                                       "keywords": "обход"},
+        f"/admin/settings/auto-rules/{auto[0].id}": {"name": "Обход",
+                                                     "action": "mark_fast_track",
+                                                     "keywords": "обход"},
+        f"/admin/settings/auto-rules/{auto[0].id}/active": {"active": "0"},
+        f"/admin/settings/auto-rules/{auto[1].id}/move": {"direction": "up"},
+        f"/admin/settings/auto-rules/{auto[-1].id}/delete": {},
+    }
+    async with directory_restored(p):
+        async with p.db.sessions() as session:
+            before = await snapshot(session)
+        for login, web in clients.items():
+            is_admin = login == "admin"
+            home = await web.get("/admin/")
+            assert ('href="/admin/settings/"' in home.text) is is_admin, login
+            for path, texts in pages.items():
+                page = await web.get(path)
+                if is_admin:
+                    assert page.status_code == 200, (login, path)
+                    for text in texts:
+                        assert text in page.text, (login, path, text)
+                else:
+                    assert page.status_code in (403, 404), (login, path)
+                    assert not any(text in page.text for text in texts), (login, path)
+            if is_admin:
+                continue
+            csrf = hidden(home.text, "csrf")
+            for path, data in posts.items():
+                response = await web.post(path, data={"csrf": csrf, **data})
+                assert response.status_code in (403, 404), (login, path)
+            async with p.db.sessions() as session:
+                assert await snapshot(session) == before, login
+
+
+async def test_oversized_or_unreadable_requests_get_a_page_not_a_crash(
+        platform: Platform, clients: dict[str, httpx.AsyncClient]) -> None:
+    web = clients["executor"]
+    for url in ("/admin/messages/99999999999999999999", "/admin/messages/1/photos/x",
+                "/admin/inbox?category=99999999999&territory=-5&page=abc"):
+        response = await web.get(url)
+        assert response.status_code in (200, 404), url
+        assert "<!doctype html>" in response.text.lower()
+    msg = await f.file_message(platform)
+    csrf = hidden((await web.get("/admin/password")).text, "csrf")
+    too_big = platform.settings.max_photo_bytes * 6 + 2 * 1024 * 1024
+    response = await web.post(f"/admin/messages/{msg.id}/act/answer",
+                              content=b"x" * 16, headers={
+                                  "content-length": str(too_big),
+                                  "content-type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 413 and "слишком большие" in response.text
+    refused = await web.post(f"/admin/messages/{msg.id}/act/send_to_execution", data={
+        "csrf": csrf, "version": "1", "executor_organisation_id": str(2**40)})
+    assert refused.status_code in (404, 409, 422)

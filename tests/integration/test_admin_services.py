@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from core.db import tables as t
 from core.domain.enums import OrgKind, Role, Source
@@ -25,86 +24,18 @@ from core.services.admin.authority import admin_scope
 from core.services.admin.dry_run import dry_run
 from core.services.platform import Platform
 from core.services.staff_auth import SignInError, session_for, sign_in
-from tests.conftest import VOLATILE
 from tests.support import factories as f
+from tests.support.directory import directory_restored
 
-# The seeded directory is shared by every test of the session: each test here gets it back
-# exactly as it was, rows it added removed and rows it changed or deleted put back.
-RESTORED = ["organisations", "staff", "staff_roles", "routing_rules", "auto_rules",
-            "region_subcategories", "region_settings"]
 STRONG = "Parol-2026-xyz"
 
 
-def _table(name: str) -> Table:
-    return t.metadata.tables[name]
-
-
-def _key(table: Table, row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(row[c.name] for c in table.primary_key.columns)
-
-
-async def _snapshot(session: AsyncSession) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
-    snap = {}
-    for name in RESTORED:
-        table = _table(name)
-        rows = [dict(r._mapping) for r in (await session.execute(select(table))).all()]
-        snap[name] = {_key(table, r): r for r in rows}
-    return snap
-
-
-def _where_key(table: Table, key: tuple[Any, ...]) -> Any:
-    return [c == v for c, v in zip(table.primary_key.columns, key, strict=True)]
-
-
-async def _put_back(session: AsyncSession, name: str,
-                    rows: dict[tuple[Any, ...], dict[str, Any]]) -> None:
-    table = _table(name)
-    now = {_key(table, dict(r._mapping)) for r in (await session.execute(
-        select(*table.primary_key.columns))).all()}
-    for key, row in rows.items():
-        if key in now:
-            await session.execute(update(table).where(*_where_key(table, key)).values(**row))
-        else:
-            await session.execute(insert(table).values(**row))
-
-
-async def _drop_new(session: AsyncSession, name: str,
-                    rows: dict[tuple[Any, ...], dict[str, Any]]) -> None:
-    table = _table(name)
-    for r in (await session.execute(select(*table.primary_key.columns))).all():
-        key = tuple(r)
-        if key not in rows:
-            await session.execute(delete(table).where(*_where_key(table, key)))
-
-
+# The seeded directory is shared by every test of the session: each test here gets it back
+# exactly as it was.
 @pytest.fixture(autouse=True)
 async def restored(platform: Platform) -> AsyncIterator[None]:
-    async with platform.db.transaction() as session:
-        snap = await _snapshot(session)
-    try:
+    async with directory_restored(platform):
         yield
-    finally:
-        async with platform.db.transaction() as session:
-            # Messages filed here may point at organisations and auto-rules made here.
-            for name in VOLATILE:
-                await session.execute(delete(_table(name)))
-            await _put_back(session, "organisations", snap["organisations"])
-            for name in ("staff_roles", "routing_rules", "auto_rules", "region_subcategories"):
-                await _drop_new(session, name, snap[name])
-            for name in ("region_settings", "staff", "staff_roles", "routing_rules",
-                         "auto_rules", "region_subcategories"):
-                await _put_back(session, name, snap[name])
-            await _drop_new(session, "staff", snap["staff"])
-            orgs_table = _table("organisations")
-            new = [k[0] for k in (await session.execute(select(orgs_table.c.id))).all()
-                   if (k[0],) not in snap["organisations"]]
-            if new:
-                await session.execute(update(orgs_table).where(orgs_table.c.id.in_(new))
-                                      .values(parent_id=None))
-                await session.execute(delete(orgs_table).where(orgs_table.c.id.in_(new)))
-        async with platform.db.sessions() as session:
-            assert await _snapshot(session) == snap, "the directory was not put back"
-        platform.directory.invalidate()
 
 
 async def sid(p: Platform, login: str) -> int:

@@ -10,11 +10,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
+from core.services.demo_history import HISTORY_MESSAGES
+from core.services.demo_messages import DEMO
 from tests.e2e.processes import free_port
 from tests.support.databases import create_database, drop_database
 
@@ -103,8 +106,15 @@ def test_import_then_list_json(seeded_env) -> None:
 
 def test_overdue_filter_uses_deadlines(seeded_env) -> None:
     env, _ = seeded_env
-    overdue = run(env, "messages", "list", "--json", "--overdue").stdout.splitlines()
-    assert overdue == []  # demo messages were just filed; nothing is late yet
+    every = [json.loads(line) for line in
+             run(env, "messages", "list", "--json").stdout.splitlines()]
+    overdue = [json.loads(line) for line in
+               run(env, "messages", "list", "--json", "--overdue").stdout.splitlines()]
+    # The demo history leaves some answers late; exactly the open ones past their deadline.
+    now = datetime.now(UTC)
+    expected = [m["number"] for m in every if m["status"] not in ("answered", "closed", "rejected")
+                and datetime.fromisoformat(m["answer_due"]) < now]
+    assert expected and [m["number"] for m in overdue] == expected
 
 
 def test_classifier_export_import_round_trip(seeded_env) -> None:
@@ -224,7 +234,8 @@ def test_pos_up_migrates_seeds_and_stops_cleanly(tmp_path: Path) -> None:
         assert proc.wait(timeout=30) == 0
     assert (tmp_path / "var" / "pos.sqlite3").exists()
     env["POS_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/var/pos.sqlite3"
-    assert len(run(env, "messages", "list", "--json").stdout.splitlines()) == 10
+    listed = run(env, "messages", "list", "--json").stdout.splitlines()
+    assert len(listed) == len(DEMO) + HISTORY_MESSAGES
 
 
 def test_pos_up_says_plainly_when_its_port_is_taken(tmp_path: Path) -> None:

@@ -390,7 +390,8 @@ def test_send_to_sed_and_receive_answer(state: MessageState, ctx: Context) -> No
     s = replace(state, status=Status.SENT_TO_SED)
     d = decide(s, c.ReceiveSedAnswer(text=" Ответ ведомства "), roles=SYSTEM, ctx=ctx)
     assert d.target is Status.SED_ANSWER_RECEIVED
-    assert d.changes == {"answer_text": "Ответ ведомства", "arrival": Arrival.FROM_SED}
+    assert d.changes == {"answer_text": "Ответ ведомства", "answer_attachments": [],
+                         "arrival": Arrival.FROM_SED}
     assert d.details == {}
     with pytest.raises(ValidationError, match="Укажите текст ответа из СЭД"):
         decide(s, c.ReceiveSedAnswer(text=" "), roles=SYSTEM, ctx=ctx)

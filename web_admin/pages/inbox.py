@@ -20,7 +20,7 @@ from core.services.inbox.filters import (
 )
 from core.services.inbox.listing import NoWorkspace, counters, load_inbox
 from core.services.inbox.workspaces import pick, workspaces_for
-from web_admin.action_forms import parse_date
+from web_admin.action_forms import MAX_ID, parse_date
 from web_admin.security import PlatformDep, Staff
 from web_admin.templating import templates
 
@@ -31,9 +31,10 @@ FILTER_KEYS = ("due_before", "overdue", "auto", "source", "arrival", "category",
 
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 def parse_filter(q: QueryParams) -> tuple[InboxFilter, list[str]]:
@@ -61,7 +62,7 @@ def parse_filter(q: QueryParams) -> tuple[InboxFilter, list[str]]:
         due_before=due, overdue=q.get("overdue") == "1", auto_rules=q.get("auto") == "1",
         sources=tuple(sources), arrival=arrival, category_id=_int(q.get("category")),
         territory_id=_int(q.get("territory")), query=(q.get("q") or "").strip()[:200],
-        sort=q.get("sort") if q.get("sort") in SORTS else "new",
+        sort=sort if (sort := q.get("sort") or "new") in SORTS else "new",
         page=max(1, _int(q.get("page")) or 1),
         per_page=per_page if per_page in PAGE_SIZES else 50), errors
 

@@ -25,7 +25,7 @@ from core.services.message_view import (
 )
 from core.services.platform import Platform
 from core.storage.images import validate_attachment
-from web_admin.action_forms import command_for
+from web_admin.action_forms import MAX_MESSAGE_ID, command_for
 from web_admin.security import CheckedStaff, PlatformDep, Staff
 from web_admin.templating import templates
 
@@ -35,6 +35,11 @@ STALE = "Сообщение уже изменил другой сотрудни�
 MAX_ATTACHMENTS = 5
 # Redirect and its request share one form; core decides which it is from the organisation tree.
 MERGED = {Action.REQUEST_REDIRECT: Action.REDIRECT}
+
+
+def _known(message_id: int) -> None:
+    if not 0 < message_id <= MAX_MESSAGE_ID:
+        raise HTTPException(404, "Сообщение не найдено")
 
 
 def _forms(actions: tuple[Action, ...]) -> list[Action]:
@@ -65,6 +70,7 @@ async def render(request: Request, p: Platform, staff: Any, message_id: int, *,
 @router.get("/{message_id}")
 async def message_page(request: Request, message_id: int, staff: Staff, p: PlatformDep
                        ) -> Response:
+    _known(message_id)
     done = request.query_params.get("done")
     notice = None
     if done:
@@ -77,6 +83,7 @@ async def message_page(request: Request, message_id: int, staff: Staff, p: Platf
 
 @router.get("/{message_id}/photos/{photo_id}")
 async def photo(message_id: int, photo_id: int, staff: Staff, p: PlatformDep) -> Response:
+    _known(message_id)
     try:
         found = await photo_for_staff(p, staff_id=staff.staff_id, message_id=message_id,
                                       photo_id=photo_id)
@@ -85,12 +92,13 @@ async def photo(message_id: int, photo_id: int, staff: Staff, p: PlatformDep) ->
     if found is None:
         raise HTTPException(404, "Фотография не найдена")
     data, content_type = found
-    return Response(data, media_type=content_type,
-                    headers={"Cache-Control": "private, max-age=3600"})
+    # Photos may show a person or a home: nothing is kept in the browser's cache.
+    return Response(data, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/{message_id}/attachments/{index}")
 async def attachment(message_id: int, index: int, staff: Staff, p: PlatformDep) -> Response:
+    _known(message_id)
     try:
         found = await attachment_for_staff(p, staff_id=staff.staff_id, message_id=message_id,
                                            index=index)
@@ -101,7 +109,7 @@ async def attachment(message_id: int, index: int, staff: Staff, p: PlatformDep) 
     data, content_type = found
     # Shown in the browser only as an image or a PDF; never as a page of this site.
     return Response(data, media_type=content_type, headers={
-        "Cache-Control": "private, max-age=3600",
+        "Cache-Control": "no-store",
         "Content-Disposition": f'inline; filename="answer-{message_id}-{index + 1}"'})
 
 
@@ -121,6 +129,7 @@ async def _attachments(p: Platform, uploads: list[UploadFile]) -> tuple[str, ...
 @router.post("/{message_id}/act/{action}")
 async def act(request: Request, message_id: int, action: str, staff: CheckedStaff,
               p: PlatformDep) -> Response:
+    _known(message_id)
     form_data = await request.form()
     fields = {k: v for k, v in form_data.items() if isinstance(v, str)}
     try:
@@ -129,11 +138,21 @@ async def act(request: Request, message_id: int, action: str, staff: CheckedStaf
         raise HTTPException(404, "Такого действия нет") from None
     try:
         version = int(fields.get("version", ""))
-    except ValueError:
-        version = None
+    except ValueError:  # every form carries it; without it a stale page could overwrite
+        return await render(request, p, staff, message_id, status_code=409, error=STALE)
     try:
-        uploads = [v for v in form_data.getlist("files") if isinstance(v, UploadFile)]
-        files = await _attachments(p, uploads) if chosen is Action.ANSWER else ()
+        files: tuple[str, ...] = ()
+        if chosen is Action.ANSWER:
+            current = await load_message_view(p, staff_id=staff.staff_id,
+                                              message_id=message_id)
+            if current.message.version != version or Action.ANSWER not in current.staff.actions:
+                return await render(request, p, staff, message_id, status_code=409,
+                                    error=STALE)
+            # Files are stored only once the action is allowed; a re-answer without new
+            # files keeps the ones the answer had.
+            uploads = [v for v in form_data.getlist("files") if isinstance(v, UploadFile)]
+            files = (await _attachments(p, uploads)
+                     or tuple(current.message.answer_attachments or ()))
         command = command_for(chosen, fields, files)
         await perform(p, message_id=message_id, actor=StaffActor(staff.staff_id),
                       command=command, expected_version=version)

@@ -31,6 +31,9 @@ def do_run_migrations(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        # One transaction per migration file: a migration may then build an index
+        # CONCURRENTLY in an autocommit block without holding the others open.
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -53,9 +53,13 @@ class Card:
     re_review: bool
 
 
-# History folders grow for ever; past this many their counter reads «999+» instead of counting
-# tens of thousands of audit rows on every page.
-HISTORY_CAP = 999
+# Counting stops here: a folder of a region or an archive holds tens or hundreds of thousands
+# of messages, and «9999+» tells a person as much as the exact figure, at a fraction of the cost.
+COUNT_CAP = 9999
+
+
+def count_label(count: int) -> str:
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +69,7 @@ class FolderCount:
 
     @property
     def label(self) -> str:
-        return f"{HISTORY_CAP}+" if self.folder.is_history and self.count > HISTORY_CAP \
-            else str(self.count)
+        return count_label(self.count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,43 +79,44 @@ class Inbox:
     folders: list[FolderCount]
     folder: Folder
     cards: list[Card]
-    total: int
+    total: int  # capped at COUNT_CAP + 1
     filter: InboxFilter
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.filter.per_page))
+        return max(1, -(-min(self.total, COUNT_CAP) // self.filter.per_page))
+
+    @property
+    def total_label(self) -> str:
+        return count_label(self.total)
 
 
 class NoWorkspace(Exception):
     """The staff member holds no role in any organisation."""
 
 
+def _capped_count(query: Any) -> Any:
+    return select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery()) \
+        .scalar_subquery()
+
+
 async def counters(p: Platform, d: Directory, w: Workspace) -> list[FolderCount]:
-    """Every folder's count in two statements: one over the workspace's messages, one over the
-    audit trail for the history folders."""
+    """Every folder's count in one statement: a capped count per folder, each on its own index
+    (the organisation's or the region's status index, the audit trail's for the archives)."""
     now = p.clock.now()
-    current = [f for f in folders_of(w) if not f.is_history]
-    history = [f for f in folders_of(w) if f.is_history]
-    counts: dict[str, int] = {}
+    e = t.MessageEvent
+    parts = []
+    for f in folders_of(w):
+        if f.is_history:
+            # DISTINCT reads the audit index in message order, so no sort is needed.
+            parts.append(_capped_count(select(e.message_id).distinct().where(
+                e.from_organisation_id == w.organisation_id,
+                e.action.in_([a.value for a in f.handled]))))
+        else:
+            parts.append(_capped_count(select(M.id).where(scope(d, w), f.clause(w, now))))
     async with p.db.sessions() as session:
-        row = (await session.execute(
-            select(*[func.count().filter(f.clause(w, now)) for f in current])
-            .select_from(M).where(scope(d, w)))).one()
-        counts.update({f.key: int(n or 0) for f, n in zip(current, row, strict=True)})
-        if history:
-            # One DISTINCT per folder reads the audit index in message order and stops past
-            # the cap, so the busiest organisation's archive costs what a small one's does.
-            e = t.MessageEvent
-            row = (await session.execute(select(*[
-                select(func.count()).select_from(
-                    select(e.message_id).distinct().where(
-                        e.from_organisation_id == w.organisation_id,
-                        e.action.in_([a.value for a in f.handled]))
-                    .limit(HISTORY_CAP + 1).subquery())
-                .scalar_subquery() for f in history]))).one()
-            counts.update({f.key: int(n or 0) for f, n in zip(history, row, strict=True)})
-    return [FolderCount(f, counts[f.key]) for f in folders_of(w)]
+        row = (await session.execute(select(*parts))).one()
+    return [FolderCount(f, int(n or 0)) for f, n in zip(folders_of(w), row, strict=True)]
 
 
 def _where(p: Platform, d: Directory, w: Workspace, f: Folder, flt: InboxFilter, *,
@@ -163,9 +167,9 @@ async def load_inbox(p: Platform, *, staff_id: int, workspace: str | None, folde
     counts = await counters(p, d, w)
     where = _where(p, d, w, f, flt, now=now)
     async with p.db.sessions() as session:
-        total = int((await session.execute(select(func.count()).select_from(M).where(where))
+        total = int((await session.execute(select(_capped_count(select(M.id).where(where))))
                      ).scalar_one())
-        page = min(max(1, flt.page), max(1, -(-total // flt.per_page)))
+        page = min(max(1, flt.page), max(1, -(-min(total, COUNT_CAP) // flt.per_page)))
         rows = (await session.execute(
             select(*CARD_COLUMNS).where(where).order_by(*order(flt.sort))
             .limit(flt.per_page).offset((page - 1) * flt.per_page))).all()

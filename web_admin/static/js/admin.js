@@ -36,3 +36,29 @@ function drawCharts() {
   }
 }
 document.addEventListener("DOMContentLoaded", drawCharts);
+// Administration: a search box narrows long folded lists (the classifier's subcategories, the
+// routing rules) to the rows whose cells (but the last, the row's form) with their group's
+// title hold every typed word, and opens the groups that keep a row.
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!box.matches("input[data-filter-rows]")) return;
+  const root = document.getElementById(box.dataset.filterRows);
+  if (!root) return;
+  const norm = (text) => text.toLowerCase().replace(/ё/g, "е");
+  const words = norm(box.value).split(/\s+/).filter(Boolean);
+  for (const group of root.querySelectorAll("details[data-filter-group]")) {
+    const title = norm(group.querySelector("summary").textContent);
+    let shown = 0;
+    for (const row of group.querySelectorAll("tbody tr[id]")) {
+      const cells = Array.from(row.cells).slice(0, -1).map((cell) => cell.textContent);
+      const text = title + " " + norm(cells.join(" "));
+      const match = words.every((w) => text.includes(w));
+      row.hidden = !match;
+      const next = row.nextElementSibling;
+      if (next && next.classList.contains("error-row")) next.hidden = !match;
+      if (match) shown += 1;
+    }
+    group.hidden = shown === 0;
+    if (words.length) group.open = shown > 0;
+  }
+});

@@ -15,7 +15,7 @@ depends_on = None
 
 # Must stay the expression core.services.inbox.search uses, or PostgreSQL ignores the index.
 SEARCH_INDEX = (
-    "CREATE INDEX IF NOT EXISTS ix_messages_search ON messages USING gin "
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_messages_search ON messages USING gin "
     "(to_tsvector('russian'::regconfig, coalesce(text, '') || ' ' || coalesce(address, '')))"
 )
 
@@ -44,8 +44,18 @@ def upgrade() -> None:
     with op.batch_alter_table('answer_templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answer_templates_region_id'), ['region_id'], unique=False)
 
+    # Events written before this column existed: the organisation before an action is the
+    # organisation after the message's previous event.
+    op.execute(
+        "UPDATE message_events SET from_organisation_id = prev.organisation_id "
+        "FROM (SELECT id, LAG(organisation_id) OVER (PARTITION BY message_id "
+        "ORDER BY created_at, id) AS organisation_id FROM message_events) AS prev "
+        "WHERE message_events.id = prev.id AND prev.organisation_id IS NOT NULL "
+        "AND message_events.from_organisation_id IS NULL")
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute(SEARCH_INDEX)
+        # Built without blocking intake on a live database.
+        with op.get_context().autocommit_block():
+            op.execute(SEARCH_INDEX)
 
 
 def downgrade() -> None:

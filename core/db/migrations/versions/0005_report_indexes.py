@@ -26,6 +26,13 @@ def upgrade() -> None:
             'ix_messages_org_status', ['organisation_id', 'status'], unique=False,
             postgresql_include=['executor_organisation_id', 'executor_staff_id', 'answer_due',
                                 'moderated_at'])
+        batch_op.drop_index('ix_messages_region_status')
+        batch_op.create_index('ix_messages_region_status', ['region_id', 'status'], unique=False,
+                              postgresql_include=['answer_due', 'moderated_at'])
+        batch_op.create_index('ix_messages_region_arrived', ['region_id', 'arrived_at'],
+                              unique=False)
+        batch_op.create_index('ix_messages_region_due', ['region_id', 'answer_due'],
+                              unique=False)
         batch_op.create_index(
             'ix_messages_org_registered', ['organisation_id', 'registered_at'], unique=False,
             postgresql_include=['region_id', 'territory_id', 'status', 'fast_track',
@@ -46,6 +53,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_message_events_corrections')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_org_registered')
+        batch_op.drop_index('ix_messages_region_due')
+        batch_op.drop_index('ix_messages_region_arrived')
+        batch_op.drop_index('ix_messages_region_status')
+        batch_op.create_index('ix_messages_region_status', ['region_id', 'status'],
+                              unique=False)
         batch_op.drop_index('ix_messages_org_status')
         batch_op.create_index('ix_messages_org_status', ['organisation_id', 'status'],
                               unique=False)
