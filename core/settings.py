@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # Files citizens attach.
     max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_photos: int = Field(default=5, ge=1, le=20)
+    # Past messages the demo seed walks through the workflow (for reports and archives).
+    demo_history_messages: int = Field(default=150, ge=0, le=5000)
 
     # Message text limits («одно сообщение — одна проблема»).
     message_min_length: int = Field(default=20, ge=1)

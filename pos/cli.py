@@ -84,7 +84,8 @@ def seed_demo() -> None:
     async def go() -> None:
         async with platform(_settings()) as p:
             report = await run_seed(p)
-            created = await create_demo_history(p) + await create_demo_messages(p)
+            created = await create_demo_history(
+                p, messages=p.settings.demo_history_messages) + await create_demo_messages(p)
         typer.echo(f"Загружено: территорий {report.territories}, организаций "
                    f"{report.organisations}, правил маршрутизации {report.routing_rules}, "
                    f"автоправил {report.auto_rules}, категорий {report.categories}, "

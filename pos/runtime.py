@@ -212,7 +212,8 @@ async def run_up(settings: Settings) -> None:
     async with platform(settings) as p:
         if not await is_seeded(p):
             report = await seed_demo(p)
-            created = await create_demo_history(p) + await create_demo_messages(p)
+            created = await create_demo_history(
+                p, messages=p.settings.demo_history_messages) + await create_demo_messages(p)
             log.info("демо-данные загружены: организаций %s, сообщений %s",
                      report.organisations, created)
         if settings.environment == "development":

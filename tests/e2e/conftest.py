@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,8 +30,11 @@ async def _until_up(url: str, process: PosProcess, seconds: float = 90) -> None:
 @pytest.fixture
 async def admin_url(tmp_path: Path) -> AsyncIterator[str]:
     port = free_port()
+    # A short demo history keeps start-up quick; the screenshots get the full one.
+    history = "" if os.environ.get("POS_SCREENSHOTS") else "20"
     env = pos_env(database_url=f"sqlite+aiosqlite:///{tmp_path}/pos.sqlite3",
-                  data_dir=tmp_path, POS_HTTP_PORT=str(port), POS_ENVIRONMENT="development")
+                  data_dir=tmp_path, POS_HTTP_PORT=str(port), POS_ENVIRONMENT="development",
+                  **({"POS_DEMO_HISTORY_MESSAGES": history} if history else {}))
     process = PosProcess(["up"], env, tmp_path / "up.log")
     await process.start()
     try:

@@ -39,7 +39,7 @@ def seeded_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     tmp = tmp_path_factory.mktemp("cli")
     url = create_database(request.param, tmp)
     env = {**os.environ, "POS_DATABASE_URL": url, "POS_DATA_DIR": str(tmp / "var"),
-           "POS_ENVIRONMENT": "test"}
+           "POS_ENVIRONMENT": "test", "POS_DEMO_HISTORY_MESSAGES": "20"}
     out = run(env, "seed", "demo").stdout
     assert "организаций 73" in out and "moderator" in out
     yield env, tmp
