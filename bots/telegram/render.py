@@ -84,6 +84,9 @@ class Renderer:
                        pressed_message_id: int | None = None) -> None:
         if reply.media:
             await self._media(chat_id, reply.media)
+        for i, key in enumerate(reply.documents, 1):
+            await self.bot.send_document(chat_id, BufferedInputFile(
+                await self.files.load(key), filename=f"document{i}.pdf"))
         keyboard = markup(reply)
         parts = chunks(reply.text)
         if (reply.replace and pressed_message_id is not None and len(parts) == 1

@@ -18,8 +18,14 @@ def notice_reply(kind: str, payload: dict[str, Any]) -> Reply:
     if number is None:
         return Reply(text)
     buttons: list[Button] = []
+    media: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
     if kind == NotificationKind.ANSWERED:
         buttons = [Button(str(score), payloads.encode(payloads.GLOBAL, "rate", number, score), 0)
                    for score in range(1, 6)]
+        # The answer's attachments go first, so the rating buttons end the conversation.
+        files = [str(key) for key in payload.get("attachments") or ()]
+        documents = tuple(key for key in files if key.endswith(".pdf"))
+        media = tuple(key for key in files if not key.endswith(".pdf"))
     buttons.append(Button(tx.OPEN_MESSAGE, payloads.encode(payloads.GLOBAL, "msg", number), 1))
-    return Reply(text, tuple(buttons))
+    return Reply(text, tuple(buttons), media=media, documents=documents)

@@ -35,6 +35,8 @@ class Reply:
     media: tuple[str, ...] = field(default=())
     # Replace the message whose button was pressed (paging) instead of sending a new one.
     replace: bool = False
+    # File keys of documents (PDF) sent before the text.
+    documents: tuple[str, ...] = field(default=())
 
     def rows(self) -> list[list[Button]]:
         grouped: dict[int, list[Button]] = {}
