@@ -23,6 +23,7 @@ from web_admin.pages.administration import (
     loaded,
     notice,
     organisation_options,
+    organisation_tree,
     redirect,
     ref,
     required,
@@ -42,10 +43,6 @@ NOTICES = {
 }
 
 
-async def _tree(p: Platform, staff: StaffSessionInfo) -> list[orgs.OrganisationNode]:
-    return list(orgs.walk(await loaded(orgs.list_organisations(p, staff_id=staff.staff_id))))
-
-
 def _regions(ctx: dict[str, Any], nodes: list[orgs.OrganisationNode]) -> set[int]:
     d = ctx["d"]
     return {d.territories[n.territory_id].region_id for n in nodes
@@ -56,7 +53,7 @@ async def render_list(request: Request, p: Platform, staff: StaffSessionInfo, *,
                       status_code: int = 200, done: str | None = None,
                       error: str | None = None, form: dict[str, str] | None = None
                       ) -> Response:
-    nodes = await _tree(p, staff)
+    nodes = await organisation_tree(p, staff)
     ctx = await base_context(p, staff, "organisations")
     return templates.TemplateResponse(request, "admin_organisations.html", {
         **ctx, "nodes": nodes, "kinds": orgs.ORG_KIND_TITLES,
@@ -71,7 +68,7 @@ async def render_one(request: Request, p: Platform, staff: StaffSessionInfo, org
                      ) -> Response:
     node = await loaded(orgs.get_organisation(p, staff_id=staff.staff_id,
                                               organisation=org_id))
-    nodes = await _tree(p, staff)
+    nodes = await organisation_tree(p, staff)
     ctx = await base_context(p, staff, "organisations")
     below = {n.id for n in orgs.walk([node])}
     parents = [o for o, n in zip(organisation_options(nodes), nodes, strict=True)

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 
 from core.domain.enums import ROLE_TITLES
 from core.domain.errors import DomainError, ValidationError
-from core.services.admin import organisations as orgs
 from core.services.admin import staff_accounts as sa
 from core.services.platform import Platform
 from core.services.staff_auth import StaffSessionInfo
@@ -23,6 +22,7 @@ from web_admin.pages.administration import (
     loaded,
     notice,
     organisation_options,
+    organisation_tree,
     redirect,
     ref,
     required,
@@ -44,17 +44,13 @@ NOTICES = {
 }
 
 
-async def _organisations(p: Platform, staff: StaffSessionInfo) -> list[orgs.OrganisationNode]:
-    return list(orgs.walk(await loaded(orgs.list_organisations(p, staff_id=staff.staff_id))))
-
-
 async def render_list(request: Request, p: Platform, staff: StaffSessionInfo, *,
                       status_code: int = 200, done: str | None = None,
                       error: str | None = None, form: dict[str, str] | None = None
                       ) -> Response:
     chosen = ref(request.query_params.get("organisation"))
     accounts = await loaded(sa.list_staff(p, staff_id=staff.staff_id, organisation=chosen))
-    nodes = await _organisations(p, staff)
+    nodes = await organisation_tree(p, staff)
     ctx = await base_context(p, staff, "staff")
     return templates.TemplateResponse(request, "admin_staff.html", {
         **ctx, "accounts": accounts, "organisations": organisation_options(nodes),
@@ -68,7 +64,7 @@ async def render_one(request: Request, p: Platform, staff: StaffSessionInfo, acc
                      form: dict[str, str] | None = None) -> Response:
     account = await loaded(sa.get_staff_account(p, staff_id=staff.staff_id,
                                                 account_id=account_id))
-    nodes = await _organisations(p, staff)
+    nodes = await organisation_tree(p, staff)
     ctx = await base_context(p, staff, "staff")
     return templates.TemplateResponse(request, "admin_account.html", {
         **ctx, "account": account, "organisations": organisation_options(nodes),

@@ -68,6 +68,11 @@ def status_for(error: DomainError) -> int:
     return 422
 
 
+async def organisation_tree(p: Platform, staff: StaffSessionInfo) -> list[OrganisationNode]:
+    """The organisations the staff member administers, parents first."""
+    return list(walk(await loaded(list_organisations(p, staff_id=staff.staff_id))))
+
+
 async def loaded(call: Awaitable[T]) -> T:
     """What a page shows; refused or missing, the page is an error page."""
     try:

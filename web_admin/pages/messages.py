@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -84,33 +85,33 @@ async def message_page(request: Request, message_id: int, staff: Staff, p: Platf
 @router.get("/{message_id}/photos/{photo_id}")
 async def photo(message_id: int, photo_id: int, staff: Staff, p: PlatformDep) -> Response:
     _known(message_id)
-    try:
-        found = await photo_for_staff(p, staff_id=staff.staff_id, message_id=message_id,
-                                      photo_id=photo_id)
-    except NotFound:
-        found = None
-    if found is None:
-        raise HTTPException(404, "Фотография не найдена")
-    data, content_type = found
-    # Photos may show a person or a home: nothing is kept in the browser's cache.
-    return Response(data, media_type=content_type, headers={"Cache-Control": "no-store"})
+    return await _file(photo_for_staff(p, staff_id=staff.staff_id, message_id=message_id,
+                                       photo_id=photo_id), "Фотография не найдена")
 
 
 @router.get("/{message_id}/attachments/{index}")
 async def attachment(message_id: int, index: int, staff: Staff, p: PlatformDep) -> Response:
     _known(message_id)
+    return await _file(attachment_for_staff(p, staff_id=staff.staff_id, message_id=message_id,
+                                            index=index), "Вложение не найдено",
+                       name=f"answer-{message_id}-{index + 1}")
+
+
+async def _file(load: Awaitable[tuple[bytes, str] | None], missing: str, *,
+                name: str | None = None) -> Response:
+    """A photo or an attachment of a message the staff member may see. Photos and documents
+    may show a person or a home: nothing is kept in the browser's cache."""
     try:
-        found = await attachment_for_staff(p, staff_id=staff.staff_id, message_id=message_id,
-                                           index=index)
+        found = await load
     except NotFound:
         found = None
     if found is None:
-        raise HTTPException(404, "Вложение не найдено")
+        raise HTTPException(404, missing)
     data, content_type = found
-    # Shown in the browser only as an image or a PDF; never as a page of this site.
-    return Response(data, media_type=content_type, headers={
-        "Cache-Control": "no-store",
-        "Content-Disposition": f'inline; filename="answer-{message_id}-{index + 1}"'})
+    headers = {"Cache-Control": "no-store"}
+    if name:  # shown in the browser only as an image or a PDF, never as a page of this site
+        headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return Response(data, media_type=content_type, headers=headers)
 
 
 async def _attachments(p: Platform, uploads: list[UploadFile]) -> tuple[str, ...]:
