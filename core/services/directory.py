@@ -254,6 +254,11 @@ class Directory:
         return self.auto_rules.get(region_id) or AutoRuleSet.build(())
 
 
+def org_info(row: t.Organisation) -> OrgInfo:
+    return OrgInfo(row.id, row.code, row.name, row.short_name, row.kind, row.territory_id,
+                   row.parent_id, row.is_active, row.moderates)
+
+
 def _centre_of(row: t.Territory) -> tuple[float, float] | None:
     if row.center_lat is None or row.center_lon is None:
         return None
@@ -304,8 +309,7 @@ async def load_directory(session: AsyncSession) -> Directory:
             rating_window_days=s.rating_window_days if s else 10,
             default_organisation_id=s.default_organisation_id if s else None,
         )
-    organisations = {r.id: OrgInfo(r.id, r.code, r.name, r.short_name, r.kind, r.territory_id,
-                                   r.parent_id, r.is_active, r.moderates)
+    organisations = {r.id: org_info(r)
                      for r in (await session.scalars(select(t.Organisation))).all()}
     categories = {r.id: CategoryInfo(r.id, r.slug, r.name, r.position)
                   for r in (await session.scalars(select(t.Category))).all()}

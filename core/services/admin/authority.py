@@ -30,41 +30,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import tables as t
 from core.domain.enums import OrgKind, Role, TerritoryKind
 from core.domain.errors import NotFound, PermissionDenied
-from core.services.directory import Directory, TerritoryInfo
+from core.services.directory import Directory, OrgInfo, TerritoryInfo, org_info
 from core.services.platform import Platform
 
 NO_ADMIN_RIGHTS = "Раздел «Администрирование» доступен только администраторам"
 
 
-@dataclass(frozen=True, slots=True)
-class OrgNode:
-    id: int
-    code: str
-    name: str
-    short_name: str | None
-    kind: str
-    territory_id: int
-    parent_id: int | None
-    is_active: bool
-    moderates: bool
-
-    @property
-    def display_name(self) -> str:
-        return self.short_name or self.name
 
 
 class OrgGraph:
     """The organisation tree as it is in the database now, with each organisation's region."""
 
-    def __init__(self, nodes: Iterable[OrgNode], territories: Mapping[int, TerritoryInfo]
+    def __init__(self, nodes: Iterable[OrgInfo], territories: Mapping[int, TerritoryInfo]
                  ) -> None:
-        self.nodes: dict[int, OrgNode] = {n.id: n for n in nodes}
+        self.nodes: dict[int, OrgInfo] = {n.id: n for n in nodes}
         self.territories = territories
         self.children: dict[int | None, list[int]] = {}
         for node in sorted(self.nodes.values(), key=lambda n: (n.name, n.id)):
             self.children.setdefault(node.parent_id, []).append(node.id)
 
-    def get(self, ref: int | str) -> OrgNode:
+    def get(self, ref: int | str) -> OrgInfo:
         """By id, or by code (case does not matter)."""
         if isinstance(ref, int):
             node = self.nodes.get(ref)
@@ -121,9 +106,7 @@ async def load_org_graph(session: AsyncSession, d: Directory, *, lock: bool = Fa
     if lock:
         query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE on PostgreSQL
     rows = (await session.scalars(query)).all()
-    return OrgGraph((OrgNode(r.id, r.code, r.name, r.short_name, r.kind, r.territory_id,
-                             r.parent_id, r.is_active, r.moderates) for r in rows),
-                    d.territories)
+    return OrgGraph((org_info(r) for r in rows), d.territories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +168,13 @@ async def scope_in(session: AsyncSession, graph: OrgGraph, staff_id: int) -> Adm
     return compute_scope(staff.id, staff.login, admin_in, graph)
 
 
+async def load_scope(session: AsyncSession, d: Directory, staff_id: int, *, lock: bool = False
+                     ) -> tuple[OrgGraph, AdminScope]:
+    """The organisation tree and the acting staff member's scope on it, in one transaction."""
+    graph = await load_org_graph(session, d, lock=lock)
+    return graph, await scope_in(session, graph, staff_id)
+
+
 async def admin_scope(p: Platform, *, staff_id: int) -> AdminScope:
     """What the staff member may administer (an empty scope for non-admins): pages use it to
     decide which sections to show."""
@@ -207,14 +197,14 @@ def require_region(scope: AdminScope, d: Directory, region_id: int) -> None:
                                "настраивает только администратор этого региона")
 
 
-def require_organisation(scope: AdminScope, node: OrgNode) -> None:
+def require_organisation(scope: AdminScope, node: OrgInfo) -> None:
     require_admin(scope)
     if not scope.administers(node.id):
         raise PermissionDenied(f"Организация «{node.display_name}» вне вашей зоны "
                                "администрирования")
 
 
-def require_restructure(scope: AdminScope, graph: OrgGraph, node: OrgNode) -> None:
+def require_restructure(scope: AdminScope, graph: OrgGraph, node: OrgInfo) -> None:
     require_organisation(scope, node)
     if not scope.may_restructure(graph, node.id):
         raise PermissionDenied(

@@ -26,6 +26,7 @@ from core.services.admin.authority import (
     AdminScope,
     OrgGraph,
     load_org_graph,
+    load_scope,
     lock_region,
     require_region,
     resolve_region,
@@ -244,8 +245,7 @@ async def create_auto_rule(p: Platform, *, staff_id: int, region: int | str,
     d = await p.directory.get()
     region_id = resolve_region(d, region)
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         require_region(scope, d, region_id)
         clean = _clean(d, graph, region_id, form)
         await lock_region(session, region_id)
@@ -275,8 +275,7 @@ async def update_auto_rule(p: Platform, *, staff_id: int, rule_id: int, form: Au
     the order and whether it is on stay as they are."""
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         row = await _rule_in_scope(session, d, scope, rule_id)
         clean = _clean(d, graph, row.region_id, form)
         before = {"name": row.name, "action": row.action,
@@ -304,8 +303,7 @@ async def set_auto_rule_active(p: Platform, *, staff_id: int, rule_id: int, acti
     """Turn a rule on or off; a disabled rule keeps its place in the order."""
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         row = await _rule_in_scope(session, d, scope, rule_id)
         if row.is_active == active:
             return
@@ -330,8 +328,7 @@ async def move_auto_rule(p: Platform, *, staff_id: int, rule_id: int,
         raise ValidationError("Направление — up или down", field="direction")
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        _graph, scope = await load_scope(session, d, staff_id)
         row = await _rule_in_scope(session, d, scope, rule_id)
         await lock_region(session, row.region_id)
         rows = await _ordered(session, row.region_id)
@@ -354,8 +351,7 @@ async def delete_auto_rule(p: Platform, *, staff_id: int, rule_id: int) -> None:
     history and can only be disabled."""
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        _graph, scope = await load_scope(session, d, staff_id)
         row = await _rule_in_scope(session, d, scope, rule_id)
         used = (await session.execute(select(func.count(t.MessageEvent.id)).where(
             t.MessageEvent.auto_rule_id == rule_id))).scalar_one()

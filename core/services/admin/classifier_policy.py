@@ -19,6 +19,7 @@ from core.domain.errors import ValidationError
 from core.services.admin.audit import audit
 from core.services.admin.authority import (
     load_org_graph,
+    load_scope,
     require_region,
     resolve_region,
     scope_in,
@@ -122,8 +123,7 @@ async def set_region_policy(
     region_id = resolve_region(d, region)
     sub_id = d.subcategory(subcategory).id
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        _graph, scope = await load_scope(session, d, staff_id)
         require_region(scope, d, region_id)
         base = await session.get(t.Subcategory, sub_id)
         assert base is not None  # the snapshot named it; subcategories are never deleted

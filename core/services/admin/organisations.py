@@ -22,14 +22,12 @@ from core.services.admin.audit import audit
 from core.services.admin.authority import (
     AdminScope,
     OrgGraph,
-    OrgNode,
-    load_org_graph,
+    load_scope,
     require_admin,
     require_organisation,
     require_restructure,
-    scope_in,
 )
-from core.services.directory import Directory
+from core.services.directory import Directory, OrgInfo
 from core.services.platform import Platform
 
 ORG_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,63}$")
@@ -93,7 +91,7 @@ class _Clean:
     short_name: str | None
     kind: OrgKind
     territory_id: int
-    parent: OrgNode | None
+    parent: OrgInfo | None
     moderates: bool
     is_active: bool
 
@@ -122,7 +120,7 @@ def _region(d: Directory, territory_id: int) -> int:
 
 
 def _check_placement(scope: AdminScope, d: Directory, graph: OrgGraph, clean: _Clean,
-                     node: OrgNode | None) -> None:
+                     node: OrgInfo | None) -> None:
     """Where an organisation may sit: under a parent in the admin's scope and in the parent's
     region, or at the top of a region the admin administers whole; never under itself."""
     region = _region(d, clean.territory_id)
@@ -188,8 +186,7 @@ async def list_organisations(p: Platform, *, staff_id: int) -> list[Organisation
     outside the scope (or who have none), ordered by name; inactive ones are included."""
     d = await p.directory.get()
     async with p.db.sessions() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         require_admin(scope)
         counts = await _staff_counts(session)
     top = sorted((oid for oid in scope.organisations
@@ -203,8 +200,7 @@ async def get_organisation(p: Platform, *, staff_id: int, organisation: int | st
     """One organisation with its subtree (for an edit page)."""
     d = await p.directory.get()
     async with p.db.sessions() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         node = graph.get(organisation)
         require_organisation(scope, node)
         counts = await _staff_counts(session)
@@ -227,8 +223,7 @@ async def create_organisation(p: Platform, *, staff_id: int, code: str,
     code = _clean_code(code)
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d, lock=True)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id, lock=True)
         require_admin(scope)
         clean = _clean(form, d, graph)
         _check_placement(scope, d, graph, clean, None)
@@ -256,7 +251,7 @@ async def create_organisation(p: Platform, *, staff_id: int, code: str,
     return new_id
 
 
-async def _deactivation_blockers(session: AsyncSession, d: Directory, node: OrgNode
+async def _deactivation_blockers(session: AsyncSession, d: Directory, node: OrgInfo
                                  ) -> list[str]:
     """Why the organisation cannot stop receiving messages, in words naming each rule."""
     reasons: list[str] = []
@@ -285,7 +280,7 @@ async def _deactivation_blockers(session: AsyncSession, d: Directory, node: OrgN
     return reasons
 
 
-async def _refuse_if_blocked(session: AsyncSession, d: Directory, node: OrgNode) -> None:
+async def _refuse_if_blocked(session: AsyncSession, d: Directory, node: OrgInfo) -> None:
     reasons = await _deactivation_blockers(session, d, node)
     if reasons:
         shown = reasons[:_BLOCKERS_SHOWN]
@@ -303,8 +298,7 @@ async def update_organisation(p: Platform, *, staff_id: int, organisation: int |
     and activity (the same checks as moving and deactivating apply)."""
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d, lock=True)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id, lock=True)
         node = graph.get(organisation)
         require_organisation(scope, node)
         clean = _clean(form, d, graph)
@@ -348,8 +342,7 @@ async def move_organisation(p: Platform, *, staff_id: int, organisation: int | s
     below it."""
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d, lock=True)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id, lock=True)
         node = graph.get(organisation)
         require_restructure(scope, graph, node)
         new_parent = graph.get(parent) if parent is not None else None
@@ -372,8 +365,7 @@ async def _set_active(p: Platform, staff_id: int, organisation: int | str, activ
                       ) -> None:
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d, lock=True)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id, lock=True)
         node = graph.get(organisation)
         require_restructure(scope, graph, node)
         if node.is_active == active:

@@ -18,6 +18,7 @@ from core.domain.errors import NotFound, ValidationError
 from core.services.admin.audit import audit
 from core.services.admin.authority import (
     load_org_graph,
+    load_scope,
     lock_region,
     require_region,
     resolve_region,
@@ -125,8 +126,7 @@ async def add_routing_rule(
         cat = category_of(d, category)
         cat_id, subject = cat.id, f"категория «{cat.name}»"
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         require_region(scope, d, region_id)
         org = graph.get(organisation)
         if graph.region_of(org.id) != region_id:
@@ -169,8 +169,7 @@ async def delete_routing_rule(p: Platform, *, staff_id: int, rule_id: int) -> No
     """Remove a rule; the region's messages then fall to a wider rule or the default."""
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         row = await session.get(t.RoutingRuleRow, rule_id)
         if row is None or row.territory_id not in d.territories:
             raise NotFound(f"Правило маршрутизации №{rule_id} не найдено")

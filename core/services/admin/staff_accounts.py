@@ -26,11 +26,11 @@ from core.services.admin.authority import (
     AdminScope,
     OrgGraph,
     end_sessions,
-    load_org_graph,
+    load_scope,
     require_admin,
     require_organisation,
-    scope_in,
 )
+from core.services.directory import Directory, OrgInfo
 from core.services.platform import Platform
 from core.services.staff import LOGIN_RE, hash_password
 from core.services.staff_auth import password_problem
@@ -105,8 +105,7 @@ async def list_staff(p: Platform, *, staff_id: int, organisation: int | str | No
     A regional admin also sees accounts left with no role, so that they can be found again."""
     d = await p.directory.get()
     async with p.db.sessions() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         require_admin(scope)
         only: int | None = None
         if organisation is not None:
@@ -132,8 +131,7 @@ async def list_staff(p: Platform, *, staff_id: int, organisation: int | str | No
 async def get_staff_account(p: Platform, *, staff_id: int, account_id: int) -> StaffAccount:
     d = await p.directory.get()
     async with p.db.sessions() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         staff, held = await _visible_account(session, scope, account_id)
     return _account(scope, graph, staff, held)
 
@@ -189,8 +187,7 @@ async def create_staff_account(
     password_hash = await asyncio.to_thread(hash_password, password)
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        graph, scope = await load_scope(session, d, staff_id)
         node = graph.get(organisation)
         require_organisation(scope, node)
         taken = (await session.scalars(select(t.Staff.id).where(t.Staff.login == login))
@@ -214,6 +211,18 @@ async def create_staff_account(
     return new_id
 
 
+async def _role_change(session: AsyncSession, d: Directory, staff_id: int, account_id: int,
+                       organisation: int | str) -> tuple[AdminScope, OrgInfo, t.Staff]:
+    """The admin's scope, the organisation of the role (which it must cover) and the account."""
+    graph, scope = await load_scope(session, d, staff_id)
+    node = graph.get(organisation)
+    require_organisation(scope, node)
+    staff = await session.get(t.Staff, account_id)
+    if staff is None:
+        raise NotFound(f"Учётная запись {account_id} не найдена")
+    return scope, node, staff
+
+
 async def grant_role(p: Platform, *, staff_id: int, account_id: int,
                      organisation: int | str, role: Role | str) -> bool:
     """Give the account a role in an organisation of the admin's scope; False when it
@@ -221,13 +230,7 @@ async def grant_role(p: Platform, *, staff_id: int, account_id: int,
     granted = _role(role)
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
-        node = graph.get(organisation)
-        require_organisation(scope, node)
-        staff = await session.get(t.Staff, account_id)
-        if staff is None:
-            raise NotFound(f"Учётная запись {account_id} не найдена")
+        scope, node, staff = await _role_change(session, d, staff_id, account_id, organisation)
         exists = (await session.scalars(select(t.StaffRole.id).where(
             t.StaffRole.staff_id == account_id, t.StaffRole.organisation_id == node.id,
             t.StaffRole.role == granted.value))).one_or_none()
@@ -253,13 +256,7 @@ async def revoke_role(p: Platform, *, staff_id: int, account_id: int,
     revoked = _role(role)
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
-        node = graph.get(organisation)
-        require_organisation(scope, node)
-        staff = await session.get(t.Staff, account_id)
-        if staff is None:
-            raise NotFound(f"Учётная запись {account_id} не найдена")
+        scope, node, staff = await _role_change(session, d, staff_id, account_id, organisation)
         rows = (await session.scalars(select(t.StaffRole).where(
             t.StaffRole.staff_id == account_id))).all()
         target = next((r for r in rows if r.organisation_id == node.id
@@ -284,8 +281,7 @@ async def deactivate_staff(p: Platform, *, staff_id: int, account_id: int) -> No
         raise ValidationError("Нельзя отключить собственную учётную запись")
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        _graph, scope = await load_scope(session, d, staff_id)
         staff = await _manageable_account(session, scope, account_id)
         was_active = staff.is_active
         staff.is_active = False
@@ -299,8 +295,7 @@ async def deactivate_staff(p: Platform, *, staff_id: int, account_id: int) -> No
 async def reactivate_staff(p: Platform, *, staff_id: int, account_id: int) -> None:
     d = await p.directory.get()
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        _graph, scope = await load_scope(session, d, staff_id)
         staff = await _manageable_account(session, scope, account_id)
         if staff.is_active:
             return
@@ -320,14 +315,12 @@ async def reset_staff_password(p: Platform, *, staff_id: int, account_id: int,
                               field="password")
     d = await p.directory.get()
     async with p.db.sessions() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        _graph, scope = await load_scope(session, d, staff_id)
         staff = await _manageable_account(session, scope, account_id)
     _check_password(new_password, staff.login)
     password_hash = await asyncio.to_thread(hash_password, new_password)
     async with p.db.transaction() as session:
-        graph = await load_org_graph(session, d)
-        scope = await scope_in(session, graph, staff_id)
+        _graph, scope = await load_scope(session, d, staff_id)
         staff = await _manageable_account(session, scope, account_id)
         staff.password_hash = password_hash
         staff.failed_logins = 0
