@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,54 +12,11 @@ from aiogram.types import TelegramObject, Update, User
 
 from core.conversations.engine import Conversations
 from core.conversations.events import ChannelUser, Event
+from core.conversations.guards import RecentUpdates, Throttle
 from core.conversations.replies import Reply
 from core.domain.enums import Channel
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-class RecentUpdates:
-    """Update ids this process has just handled, to skip a redelivery before any database
-    work. The dialog store is the authority across processes and restarts; this only saves
-    the round trips."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._seen: OrderedDict[int, None] = OrderedDict()
-        self._size = size
-
-    def claim(self, update_id: int) -> bool:
-        """False when the update is being or has been handled here."""
-        if update_id in self._seen:
-            return False
-        self._seen[update_id] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        return True
-
-    def release(self, update_id: int) -> None:
-        """The update failed: a redelivery must be handled."""
-        self._seen.pop(update_id, None)
-
-
-class Throttle:
-    """A token bucket per citizen: a burst (an album of photos) passes, a flood does not."""
-
-    def __init__(self, *, burst: int, rate: float) -> None:
-        self.burst, self.rate = burst, rate
-        self._buckets: dict[int, tuple[float, float]] = {}
-
-    def allow(self, user_id: int, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        tokens, last = self._buckets.get(user_id, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if tokens < 1:
-            self._buckets[user_id] = (tokens, now)
-            return False
-        self._buckets[user_id] = (tokens - 1, now)
-        if len(self._buckets) > 100_000:  # forget citizens who have gone quiet
-            cutoff = now - self.burst / self.rate
-            self._buckets = {k: v for k, v in self._buckets.items() if v[1] > cutoff}
-        return True
 
 
 @dataclass(frozen=True, slots=True)

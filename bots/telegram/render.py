@@ -13,7 +13,7 @@ from aiogram.types import BufferedInputFile, InputMediaPhoto
 
 from bots.telegram.callbacks import button_data
 from bots.telegram.session import JsonSession
-from core.conversations.replies import Reply, Request
+from core.conversations.replies import Reply, Request, chunks
 from core.ports import FileStorage
 
 log = logging.getLogger(__name__)
@@ -42,18 +42,6 @@ def markup(reply: Reply) -> Json | None:
     if reply.close_keyboard:
         return {"remove_keyboard": True}
     return None
-
-
-def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split a long text at line breaks where possible."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > limit // 2 else limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    parts.append(text)
-    return parts
 
 
 class Renderer:
@@ -88,7 +76,7 @@ class Renderer:
             await self.bot.send_document(chat_id, BufferedInputFile(
                 await self.files.load(key), filename=f"document{i}.pdf"))
         keyboard = markup(reply)
-        parts = chunks(reply.text)
+        parts = chunks(reply.text, TEXT_LIMIT)
         if (reply.replace and pressed_message_id is not None and len(parts) == 1
                 and (keyboard is None or "inline_keyboard" in keyboard)):
             params: Json = {"chat_id": chat_id, "message_id": pressed_message_id,

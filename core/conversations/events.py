@@ -19,6 +19,11 @@ class EventKind(StrEnum):
     OTHER = "other"  # a sticker, a voice note, a file the flows cannot use
 
 
+class FileTooLarge(Exception):
+    """Raised by a ``fetch`` that stopped reading at the size limit (the channel did not
+    declare the size beforehand)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PhotoInput:
     """A photo the channel holds. ``fetch`` downloads it only when a step wants it, after the

@@ -43,3 +43,15 @@ class Reply:
         for button in self.buttons:
             grouped.setdefault(button.row, []).append(button)
         return [grouped[row] for row in sorted(grouped)]
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """A text too long for one messenger message, split at line breaks where possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from core.conversations import payloads, texts
 from core.conversations.events import ChannelUser, Event, EventKind
+from core.conversations.limits import TELEGRAM, Limits
 from core.conversations.replies import Button, Reply, Request
 from core.conversations.store import DialogState
 from core.domain.enums import Source
@@ -86,6 +87,8 @@ class Turn:
     # 0 the first time this update is handled; more when another update of the same dialog
     # saved first and the update is handled again on the fresh state.
     attempt: int = 0
+    # What the channel's keyboards hold: lists are paged to fit.
+    limits: Limits = TELEGRAM
 
     @property
     def data(self) -> dict[str, Any]:

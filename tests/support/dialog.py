@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.conversations.engine import Conversations
 from core.conversations.events import ChannelUser, Event, PhotoInput
+from core.conversations.limits import LIMITS, violations
 from core.conversations.replies import Button, Reply
 from core.db import tables as t
 from core.domain.enums import Channel
@@ -37,6 +38,10 @@ class Talker:
         replies = await self.engine.handle(self.user, event,
                                            update_id=update_id or self.next_update())
         self.last = list(replies or [])
+        limits = LIMITS[self.user.channel]
+        for reply in self.last:  # every reply must fit the channel's keyboards
+            problems = violations(reply, limits)
+            assert not problems, f"{reply.text[:60]!r}: {problems}"
         self.history += self.last
         return self.last
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,30 @@ def short(label: str, limit: int = LABEL_MAX) -> str:
 
 def pages(total: int, size: int = PAGE_SIZE) -> int:
     return max(1, -(-total // size))
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """A list cut into pages whose first page may hold fewer items (shortcuts above it)."""
+
+    items: int
+    first: int  # items on page 0
+    rest: int  # items on every other page
+
+    @property
+    def count(self) -> int:
+        if self.items <= self.first:
+            return 1
+        return 1 + pages(self.items - self.first, self.rest)
+
+    def clamp(self, page: int) -> int:
+        return min(max(0, page), self.count - 1)
+
+    def bounds(self, page: int) -> tuple[int, int]:
+        if page == 0:
+            return 0, self.first
+        start = self.first + (page - 1) * self.rest
+        return start, start + self.rest
 
 
 def nav_row(turn: Turn, *, page: int, total_pages: int, action: str, row: int,

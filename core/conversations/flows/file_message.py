@@ -7,8 +7,8 @@ import secrets
 
 from core.conversations import texts as tx
 from core.conversations.catalogue import MIN_QUERY, catalogue
-from core.conversations.events import Event
-from core.conversations.flows.common import PAGE_SIZE, GlobalHandler, nav_row, pages, short
+from core.conversations.events import Event, FileTooLarge
+from core.conversations.flows.common import GlobalHandler, Paging, nav_row, short
 from core.conversations.flows.menu import show_menu
 from core.conversations.payloads import Payload
 from core.conversations.replies import Button, Request
@@ -62,7 +62,8 @@ async def search(turn: Turn, text: str) -> None:
     if not any(len(w) >= MIN_QUERY for w in query.split()):
         turn.say(tx.SEARCH_SHORT)
         return
-    found = catalogue(turn.d).search(query)
+    # The results and «all topics» below them, one per row.
+    found = catalogue(turn.d).search(query, limit=turn.limits.fit(rows_used=1, buttons_used=1))
     if not found:
         turn.say(tx.SEARCH_NONE.format(query=query))
         await turn.goto(FLOW, CategoryStep.name)
@@ -112,21 +113,28 @@ class CategoryStep(_TopicStep):
 
     async def enter(self, turn: Turn, *, replace: bool = False) -> None:
         cat = catalogue(turn.d)
-        total = pages(len(cat.categories))
-        page = min(max(0, int(turn.data.get("page", 0))), total - 1)
+        shortcuts = cat.fast_track
+        shortcut_rows = -(-len(shortcuts) // 2)
+        # Below the list: the arrows (up to three buttons) and «cancel», a row each.
+        paging = Paging(
+            len(cat.categories),
+            first=turn.limits.fit(rows_used=shortcut_rows + 2, buttons_used=len(shortcuts) + 4),
+            rest=turn.limits.fit(rows_used=2, buttons_used=4))
+        page = paging.clamp(int(turn.data.get("page", 0)))
         buttons: list[Button] = []
         row = 0
         text = tx.CHOOSE_CATEGORY
-        if page == 0 and cat.fast_track:
+        if page == 0 and shortcuts:
             text += "\n\n" + tx.FAST_SHORTCUTS
-            for i, sub in enumerate(cat.fast_track):
+            for i, sub in enumerate(shortcuts):
                 buttons.append(turn.button("⚡ " + short(sub.name, 30), "sub", sub.id,
                                            row=row + i // 2))
-            row += -(-len(cat.fast_track) // 2)
-        for category in cat.categories[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]:
+            row += shortcut_rows
+        start, end = paging.bounds(page)
+        for category in cat.categories[start:end]:
             buttons.append(turn.button(short(category.name), "cat", category.id, row=row))
             row += 1
-        buttons += nav_row(turn, page=page, total_pages=total, action="pg", row=row)
+        buttons += nav_row(turn, page=page, total_pages=paging.count, action="pg", row=row)
         buttons.append(_cancel_button(turn, row + 1))
         turn.say(text, buttons=buttons, replace=replace)
 
@@ -151,13 +159,16 @@ class SubcategoryStep(_TopicStep):
         if not subs:
             await turn.goto(FLOW, CategoryStep.name)
             return
-        total = pages(len(subs))
-        page = min(max(0, int(turn.data.get("sub_page", 0))), total - 1)
+        # Below the list: the arrows, then «all topics» and «cancel».
+        size = turn.limits.fit(rows_used=2, buttons_used=5)
+        paging = Paging(len(subs), first=size, rest=size)
+        page = paging.clamp(int(turn.data.get("sub_page", 0)))
+        start, end = paging.bounds(page)
         buttons = [turn.button(("⚡ " if s.fast_track else "") + short(s.name, 38), "sub", s.id,
                                row=i)
-                   for i, s in enumerate(subs[page * PAGE_SIZE:(page + 1) * PAGE_SIZE])]
+                   for i, s in enumerate(subs[start:end])]
         row = len(buttons)
-        buttons += nav_row(turn, page=page, total_pages=total, action="pg", row=row)
+        buttons += nav_row(turn, page=page, total_pages=paging.count, action="pg", row=row)
         buttons += [turn.button(tx.ALL_TOPICS, "topics", row=row + 1),
                     _cancel_button(turn, row + 1)]
         name = turn.d.categories[subs[0].category_id].name
@@ -222,6 +233,9 @@ async def add_photo(turn: Turn, event: Event) -> bool:
         return False
     try:
         data = await event.photo.fetch()
+    except FileTooLarge:
+        turn.say(tx.PHOTO_TOO_BIG.format(mb=max_bytes // (1024 * 1024)))
+        return False
     except Exception:  # the channel's download failed: ask again, lose nothing collected
         log.warning("photo download failed", exc_info=True)
         turn.say(tx.PHOTO_DOWNLOAD_FAILED)

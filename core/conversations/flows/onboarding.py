@@ -96,8 +96,17 @@ class PhoneStep(Step):
     flow, name = FLOW, "phone"
 
     async def enter(self, turn: Turn) -> None:
-        turn.say(tx.ASK_PHONE, request=Request.CONTACT, request_label=tx.SEND_PHONE,
-                 keyboard_texts=(tx.SKIP,))
+        if turn.limits.request_contact:
+            turn.say(tx.ASK_PHONE, request=Request.CONTACT, request_label=tx.SEND_PHONE,
+                     keyboard_texts=(tx.SKIP,))
+        else:
+            turn.say(tx.ASK_PHONE_TYPED, buttons=[turn.button(tx.SKIP, "skip")])
+
+    async def on_button(self, turn: Turn, action: str, args: tuple[str, ...]) -> None:
+        if action == "skip":
+            await self._finish(turn)
+        else:
+            await self.unexpected(turn)
 
     async def on_contact(self, turn: Turn, event: Event) -> None:
         if not event.contact_is_own or not event.phone:
