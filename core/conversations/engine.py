@@ -24,6 +24,7 @@ from core.conversations.flows import (
     onboarding,
     rating,
 )
+from core.conversations.limits import LIMITS
 from core.conversations.replies import Reply
 from core.conversations.turn import Turn
 from core.domain.enums import Channel, Source
@@ -42,6 +43,7 @@ class Conversations:
         self.p = p
         self.channel = channel
         self.source = CHANNEL_SOURCE[channel]
+        self.limits = LIMITS[channel]
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary())
 
@@ -64,7 +66,7 @@ class Conversations:
                 if state is None:
                     return None
                 turn = Turn(self.p, await self.p.directory.get(), user, self.source, state,
-                            event, STEPS, attempt=attempt)
+                            event, STEPS, attempt=attempt, limits=self.limits)
                 await dispatch(turn)
                 replies = turn.finish()
                 saved = await store.save(
@@ -139,6 +141,9 @@ async def command(turn: Turn, name: str) -> None:
         case "help":
             turn.say(tx.HELP)
             await _reprompt(turn)
+        case "link":  # /link 123456: a code from the other messenger
+            from core.conversations.flows import linking
+            await linking.on_command(turn)
         case _:
             turn.say(tx.UNKNOWN_COMMAND)
             await _reprompt(turn)

@@ -24,6 +24,8 @@ from core.db.tables_messages import (
     AnswerTemplate,
     Citizen,
     CitizenIdentity,
+    LinkCode,
+    LinkFailure,
     Message,
     MessageEvent,
     MessagePhoto,
@@ -39,13 +41,15 @@ PHOTOS = cast(Table, MessagePhoto.__table__)
 CITIZENS = cast(Table, Citizen.__table__)
 IDENTITIES = cast(Table, CitizenIdentity.__table__)
 CONVERSATIONS = cast(Table, Conversation.__table__)
+LINK_CODES = cast(Table, LinkCode.__table__)
+LINK_FAILURES = cast(Table, LinkFailure.__table__)
 HANDLED_UPDATES = cast(Table, HandledUpdate.__table__)
 
 __all__ = [
-    "CITIZENS", "CONVERSATIONS", "EVENTS", "HANDLED_UPDATES", "IDENTITIES", "MESSAGES", "OUTBOX",
-    "PHOTOS", "AnswerTemplate", "AutoRuleRow", "Base", "Category", "Citizen", "CitizenIdentity",
-    "Conversation",
-    "Counter", "HandledUpdate", "Message", "MessageEvent", "MessagePhoto", "Organisation",
+    "CITIZENS", "CONVERSATIONS", "EVENTS", "HANDLED_UPDATES", "IDENTITIES", "LINK_CODES",
+    "LINK_FAILURES", "MESSAGES", "OUTBOX", "PHOTOS", "AnswerTemplate", "AutoRuleRow", "Base",
+    "Category", "Citizen", "CitizenIdentity", "Conversation", "Counter", "HandledUpdate",
+    "LinkCode", "LinkFailure", "Message", "MessageEvent", "MessagePhoto", "Organisation",
     "OutboxRow", "RegionSettings", "RegionSubcategory", "RoutingRuleRow", "Staff", "StaffRole",
     "StaffSession", "Subcategory", "Territory", "message_number_seq", "metadata",
 ]

@@ -1,4 +1,5 @@
-"""Citizens, messages, their photos, audit events and the notification outbox."""
+"""Citizens (with their identities and the codes that link them), messages, their photos,
+audit events and the notification outbox."""
 
 from __future__ import annotations
 
@@ -53,6 +54,42 @@ class CitizenIdentity(Base):
     # Set when the channel says we may no longer write (bot blocked, messages forbidden).
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkCode(Base):
+    """A short code one identity shows so that the citizen's account in another channel can
+    join it (core.services.linking). One per citizen; only its HMAC is stored."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizens.id", ondelete="CASCADE"), unique=True)
+    # The identity that asked for the code: the code is entered in another channel.
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(255))
+    # Unique, so a code entered points at one citizen; a stale row with the same hash is
+    # removed when the code is handed out again.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkFailure(Base):
+    """A refused link code, kept an hour: an identity gets a few tries per hour, so six digits
+    cannot be guessed by trying them all."""
+
+    __tablename__ = "link_failures"
+    __table_args__ = (
+        Index("ix_link_failures_identity", "channel", "external_id", "failed_at"),
+        Index("ix_link_failures_failed_at", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(255))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Message(Base):

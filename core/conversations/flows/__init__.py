@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from core.conversations.flows import file_message, menu, my_messages, onboarding, rating
+from core.conversations.flows import (
+    file_message,
+    linking,
+    menu,
+    my_messages,
+    onboarding,
+    rating,
+)
 from core.conversations.flows.common import GlobalHandler
 from core.conversations.turn import Step
 
-_MODULES = (onboarding, menu, file_message, my_messages, rating)
+_MODULES = (onboarding, menu, file_message, my_messages, rating, linking)
 
 STEPS: dict[tuple[str, str], Step] = {
     (step.flow, step.name): step for module in _MODULES for step in module.STEPS}

@@ -22,7 +22,8 @@ class MainStep(Step):
         turn.say(tx.MENU, buttons=[
             turn.global_button(tx.MENU_FILE, "file", row=0),
             turn.global_button(tx.MENU_MY, "my", 0, row=1),
-            turn.global_button(tx.MENU_HELP, "help", row=2)])
+            turn.global_button(tx.MENU_LINK, "link", row=2),
+            turn.global_button(tx.MENU_HELP, "help", row=3)])
 
 
 async def on_menu(turn: Turn, payload: Payload) -> None:
