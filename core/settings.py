@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_polling_concurrency: int = Field(default=200, ge=1)
+    # VK community bot. The API address may point at the tests' fake. Several access keys of
+    # the community, comma-separated, multiply the requests a second VK allows.
+    vk_token: SecretStr | None = None
+    vk_group_id: int | None = Field(default=None, ge=1)
+    vk_api_url: str = "https://api.vk.com/method"
+    # Callback API (`pos bot vk --callback`, or the web app when set): the code VK asks the
+    # server to return when the address is added, and the secret it sends with every event.
+    vk_confirmation_code: str | None = None
+    vk_callback_secret: SecretStr | None = None
+    # API requests a second per community token (VK allows 20) in this process; replies
+    # waiting for a slot go out together in one `execute` of up to 25 calls.
+    vk_requests_per_second: float = Field(default=20, gt=0)
+    vk_polling_concurrency: int = Field(default=200, ge=1)
     # Per-citizen flood limit: a burst of this many updates, refilled at the rate per second.
     bot_flood_burst: int = Field(default=20, ge=1)
     bot_flood_rate: float = Field(default=2.0, gt=0)

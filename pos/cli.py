@@ -246,6 +246,18 @@ def bot_telegram(
     _run(run_telegram_process(_settings(), webhook=webhook))
 
 
+@bot_app.command("vk")
+def bot_vk(
+    callback: Annotated[bool, typer.Option(help="Принимать события через Callback API на "
+                                                "HTTP-сервере вместо Bots Long Poll")] = False,
+) -> None:
+    """Run the VK community bot (POS_VK_TOKEN, POS_VK_GROUP_ID, POS_VK_API_URL)."""
+    from pos.runtime import run_vk_process
+
+    _logging()
+    _run(run_vk_process(_settings(), callback=callback))
+
+
 @app.command("up")
 def up() -> None:
     """Run the platform on the configured database: migrate, seed demo data on first start,

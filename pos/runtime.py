@@ -144,6 +144,53 @@ async def _telegram_webhook(p: Platform, stop: asyncio.Event) -> None:
         await bot.session.close()
 
 
+async def _vk_polling(p: Platform, stop: asyncio.Event) -> None:
+    from bots.vk.app import group_id_of, vk_bot
+    from bots.vk.polling import LongPoll
+
+    async with vk_bot(p) as bot:
+        group_id = await group_id_of(bot.api, p.settings)
+        poll = LongPoll(bot, group_id=group_id, state_dir=p.settings.data_dir,
+                        concurrency=p.settings.vk_polling_concurrency)
+        freeze_startup_heap()
+        await poll.run(stop)
+
+
+async def _vk_callback(p: Platform, stop: asyncio.Event) -> None:
+    import uvicorn
+
+    from bots.vk.app import callback_secret, group_id_of, vk_bot
+    from bots.vk.callback import CALLBACK_PATH, callback_router
+    from pos.http import create_http_app
+
+    settings = p.settings
+    if not settings.vk_confirmation_code:
+        raise SystemExit("POS_VK_CONFIRMATION_CODE is required for --callback")
+    async with vk_bot(p) as bot:
+        router = callback_router(bot, group_id=await group_id_of(bot.api, settings),
+                                 secret=callback_secret(settings),
+                                 confirmation=settings.vk_confirmation_code)
+        app = create_http_app([router])
+        freeze_startup_heap()
+        server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host,
+                                               port=settings.http_port, log_level="warning",
+                                               lifespan="off"))
+        serving = asyncio.create_task(server.serve())
+        print(f"VK Callback API: http://{settings.http_host}:{settings.http_port}"
+              f"{CALLBACK_PATH}", flush=True)
+        await _until(stop, serving)
+        server.should_exit = True
+        await serving
+
+
+async def run_vk_process(settings: Settings, *, callback: bool) -> None:
+    if settings.vk_token is None:
+        raise SystemExit("POS_VK_TOKEN is not set")
+    stop = _stop_event()
+    async with platform(settings) as p:
+        await (_vk_callback if callback else _vk_polling)(p, stop)
+
+
 def ensure_port_free(host: str, port: int) -> None:
     """Say plainly that the address is taken, before anything starts (uvicorn would exit
     from inside a running task with a traceback)."""
@@ -232,6 +279,11 @@ async def run_up(settings: Settings) -> None:
             print("Telegram-бот запущен (long polling).", flush=True)
         else:
             print("Telegram-бот не запущен: задайте POS_TELEGRAM_TOKEN.", flush=True)
+        if settings.vk_token is not None:
+            parts.append(lambda: _vk_polling(p, stop))
+            print("VK-бот запущен (Bots Long Poll).", flush=True)
+        else:
+            print("VK-бот не запущен: задайте POS_VK_TOKEN и POS_VK_GROUP_ID.", flush=True)
         print(f"ПОС запущена: база {settings.database_url}. Сообщения: `pos messages list`. "
               "Остановить — Ctrl+C.", flush=True)
         await _together(*parts, stop=stop)

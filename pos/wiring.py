@@ -42,6 +42,15 @@ async def channel_registry(p: Platform, *, console_fallback: bool
             bot = create_bot(settings)
             stack.push_async_callback(bot.session.close)
             registry.register(TelegramSender(bot, p.files))
+        if settings.vk_token is not None:
+            from bots.vk.api import create_api
+            from bots.vk.sender import VkSender
+
+            api = create_api(settings)
+            stack.push_async_callback(api.close)
+            sender = VkSender(api, p.files)
+            stack.push_async_callback(sender.close)
+            registry.register(sender)
         _console(settings, registry, console_fallback=console_fallback)
         yield registry
 

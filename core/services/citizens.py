@@ -7,6 +7,7 @@ import re
 from sqlalchemy import update
 
 from core.db import tables as t
+from core.domain.enums import Channel
 from core.domain.errors import ValidationError
 from core.services.platform import Platform
 from core.services.records import CitizenRef, get_or_create_citizen
@@ -69,3 +70,19 @@ async def withdraw_consent(p: Platform, *, citizen_id: int) -> None:
     async with p.db.core_transaction() as conn:
         await conn.execute(update(t.CITIZENS).where(t.CITIZENS.c.id == citizen_id).values(
             consent_at=None, consent_version=None, name=None, phone=None, email=None))
+
+
+async def set_reachable(p: Platform, *, channel: Channel, external_id: str, reachable: bool
+                        ) -> bool:
+    """The messenger told us whether the person takes our messages (VK's message_allow and
+    message_deny): notifications go to channels that can deliver them. True if it changed."""
+    i = t.IDENTITIES.c
+    since = None if reachable else p.clock.now()
+    async with p.db.core_transaction() as conn:
+        result = await conn.execute(
+            update(t.IDENTITIES)
+            .where(i.channel == channel.value, i.external_id == external_id,
+                   i.unreachable_since.is_(None) if not reachable
+                   else i.unreachable_since.is_not(None))
+            .values(unreachable_since=since))
+    return bool(result.rowcount)

@@ -1,0 +1,92 @@
+"""Engine replies as VK messages: text with keyboards, photos and documents as attachments.
+
+``random_id`` is derived from what is being answered (a VK event id, an outbox row), so a
+reply sent again after a crash or a lost response is dropped by VK as a duplicate instead of
+reaching the citizen twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from vkbottle import VKAPIError
+from vkbottle.tools import DocMessagesUploader, PhotoMessageUploader
+
+from bots.vk.api import VkApi
+from bots.vk.calls import CallBatcher
+from bots.vk.keyboards import Client, keyboard
+from core.conversations.replies import Reply, chunks
+from core.ports import FileStorage
+
+log = logging.getLogger(__name__)
+TEXT_LIMIT = 4096  # characters in one VK message
+ATTACHMENT_LIMIT = 10
+
+
+def random_id(seed: str, index: int) -> int:
+    digest = hashlib.blake2b(f"{seed}#{index}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") & 0x7FFFFFFF
+
+
+class Renderer:
+    def __init__(self, api: VkApi, calls: CallBatcher, files: FileStorage) -> None:
+        self.api = api
+        self.calls = calls
+        self.files = files
+        self.photos = PhotoMessageUploader(api)
+        self.docs = DocMessagesUploader(api)
+
+    async def send(self, peer_id: int, replies: list[Reply], *, client: Client, seed: str,
+                   pressed: int | None = None, strict: bool = False) -> None:
+        """Send the replies in order. ``pressed`` is the conversation message id whose button
+        was pressed (a paging reply edits it). ``strict``: a failed upload fails the send
+        (a notification is retried) instead of sending the text alone."""
+        index = 0
+        for reply in replies:
+            index = await self._send_one(peer_id, reply, client=client, seed=seed, index=index,
+                                         pressed=pressed, strict=strict)
+
+    async def _send_one(self, peer_id: int, reply: Reply, *, client: Client, seed: str,
+                        index: int, pressed: int | None, strict: bool) -> int:
+        markup = keyboard(reply, client)
+        parts = chunks(reply.text, TEXT_LIMIT)
+        attachments = await self._attachments(peer_id, reply, strict=strict)
+        if (reply.replace and pressed is not None and client.inline and len(parts) == 1
+                and not attachments):
+            try:
+                await self.calls.call("messages.edit", {
+                    "peer_id": peer_id, "conversation_message_id": pressed,
+                    "message": parts[0], "keyboard": markup, "dont_parse_links": 1})
+                return index
+            except VKAPIError as error:  # too old to edit, or gone: send it anew
+                log.debug("edit failed, sending anew: %s", error)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            params: dict[str, Any] = {"peer_id": peer_id, "random_id": random_id(seed, index),
+                                      "message": part, "dont_parse_links": 1}
+            if i == 0 and attachments:
+                params["attachment"] = ",".join(attachments)
+            if last and markup is not None:
+                params["keyboard"] = markup
+            await self.calls.call("messages.send", params)
+            index += 1
+        return index
+
+    async def _attachments(self, peer_id: int, reply: Reply, *, strict: bool) -> list[str]:
+        found: list[str] = []
+        try:
+            for key in reply.media[:ATTACHMENT_LIMIT]:
+                found.append(await self.photos.upload(await self.files.load(key),
+                                                      peer_id=peer_id))
+            for i, key in enumerate(reply.documents[:ATTACHMENT_LIMIT - len(found)], 1):
+                found.append(await self.docs.upload(await self.files.load(key),
+                                                    peer_id=peer_id, title=f"document{i}.pdf"))
+        except Exception:
+            if strict:
+                raise
+            log.warning("attachments to %s not uploaded; sending the text", peer_id,
+                        exc_info=True)
+            return []
+        return found
