@@ -218,7 +218,8 @@ async def main(citizens: int, journeys: int, rate: int, seconds: float, *, rps: 
             env = {k: v for k, v in os.environ.items() if not k.startswith("POS_")} | {
                 "POS_ENVIRONMENT": "test", "POS_DATABASE_URL": url, "POS_DATA_DIR": str(data),
                 "POS_VK_TOKEN": ",".join(keys), "POS_VK_GROUP_ID": str(GROUP),
-                "POS_VK_API_URL": vk.api_url, "POS_VK_REQUESTS_PER_SECOND": str(rps),
+                "POS_VK_API_URL": vk.api_url, "POS_VK_FILE_HOSTS": '["127.0.0.1"]',
+                "POS_VK_REQUESTS_PER_SECOND": str(rps),
                 "POS_DATABASE_POOL_SIZE": "30", "POS_BOT_FLOOD_BURST": "1000"}
             log = open(data / "bot.log", "wb")  # noqa: ASYNC230, SIM115 - one local file
             bot = await asyncio.create_subprocess_exec(

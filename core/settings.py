@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # waiting for a slot go out together in one `execute` of up to 25 calls.
     vk_requests_per_second: float = Field(default=20, gt=0)
     vk_polling_concurrency: int = Field(default=200, ge=1)
+    # Hosts citizens' photos are downloaded from (and their subdomains): VK's file servers.
+    vk_file_hosts: tuple[str, ...] = ("userapi.com", "vk.com", "vk.ru", "vkuser.net",
+                                      "vk-cdn.net", "mycdn.me")
     # Per-citizen flood limit: a burst of this many updates, refilled at the rate per second.
     bot_flood_burst: int = Field(default=20, ge=1)
     bot_flood_rate: float = Field(default=2.0, gt=0)

@@ -21,8 +21,8 @@ from tests.support.databases import create_database, drop_database, postgres_adm
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_admin_url() else [])
 # Tables a test may fill; the seeded directory stays between tests.
 VOLATILE = ["staff_sessions", "handled_updates", "conversations", "outbox", "message_events",
-            "message_photos", "messages", "link_codes", "link_failures", "citizen_identities",
-            "citizens", "counters"]
+            "message_photos", "messages", "link_codes", "link_failures", "link_joins",
+            "citizen_identities", "citizens", "counters"]
 START = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)  # 12:00 in Novosibirsk
 
 

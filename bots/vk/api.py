@@ -9,6 +9,7 @@ import time
 import weakref
 from typing import Any
 
+from aiohttp import ClientTimeout
 from vkbottle import API, VKAPIError
 from vkbottle.api.request_rescheduler import ABCRequestRescheduler
 from vkbottle.http import AiohttpClient
@@ -18,6 +19,9 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 TOO_MANY_REQUESTS = 6
 RETRIES_WHEN_TOO_MANY = 5
+# A stuck request must not hold a reply (or the long poll's position) for aiohttp's 5 minutes;
+# the long poll sets its own, longer, per request.
+API_TIMEOUT = ClientTimeout(total=30, sock_connect=10)
 
 
 # VK counts requests a second per token, by arrival; starts evenly spaced a little wider than
@@ -86,7 +90,7 @@ class VkApi(API):
     own "too many requests" (another process shares a token) is waited out and retried."""
 
     def __init__(self, tokens: list[str], *, url: str, requests_per_second: float) -> None:
-        super().__init__(tokens[0], http_client=AiohttpClient(),
+        super().__init__(tokens[0], http_client=AiohttpClient(timeout=API_TIMEOUT),
                          request_rescheduler=FailFast())
         self.API_URL = url.rstrip("/") + "/"
         self.pacer = _pacer(tokens, requests_per_second)

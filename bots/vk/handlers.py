@@ -11,13 +11,15 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+from vkbottle import VKAPIError
 
-from bots.vk.api import VkApi
+from bots.vk.api import VkApi, VkUnavailable
 from bots.vk.calls import CallBatcher
 from bots.vk.events import message_events
 from bots.vk.keyboards import Client, engine_payload
@@ -25,7 +27,7 @@ from bots.vk.render import Renderer
 from core.conversations import texts as tx
 from core.conversations.engine import Conversations
 from core.conversations.events import ChannelUser, Event, FileTooLarge
-from core.conversations.guards import RecentUpdates, Throttle
+from core.conversations.guards import KeyedLocks, RecentUpdates, Throttle
 from core.conversations.replies import Reply
 from core.domain.enums import Channel
 from core.services.citizens import set_reachable
@@ -33,8 +35,11 @@ from core.services.platform import Platform
 
 log = logging.getLogger(__name__)
 CHAT_PEER_START = 2_000_000_000  # peer ids of group chats start here; the bot answers people
-FLOOD_SNACKBAR = "Слишком часто — подождите пару секунд"
-DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60)
+DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10, sock_read=20)
+# A reply that could not be sent is tried again this many times, after these pauses; VK
+# drops a repeat with the same random_id, so a send that did arrive is not doubled.
+DELIVERY_PAUSES = (0.5, 2.0, 5.0)
+TRANSIENT_CODES = frozenset({1, 6, 9, 10})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,14 @@ class Outcome:
 
 
 Deliver = Callable[[Outcome], Awaitable[None]]
+
+
+def file_host_allowed(url: str, hosts: Sequence[str]) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        return False
+    return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)
 
 
 class Names:
@@ -89,6 +102,7 @@ class VkBot:
                                  rate=p.settings.bot_flood_rate)
         self.session = session
         self._tasks: set[asyncio.Task[None]] = set()
+        self._locks = KeyedLocks()
 
     async def handle(self, update: dict[str, Any]) -> None:
         """Decide and deliver (long polling)."""
@@ -96,7 +110,21 @@ class VkBot:
         if outcome is not None:
             await self.deliver(outcome)
 
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run in the background; ``close`` waits for it."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def decide(self, update: dict[str, Any]) -> Outcome | None:
+        """One person's events are decided one at a time, in the order they came: a first
+        message waits for the person's name, and the next must not overtake it."""
+        obj = update.get("object") or {}
+        person = obj.get("user_id") or (obj.get("message") or {}).get("from_id")
+        async with self._locks(str(person)):
+            return await self._decide(update)
+
+    async def _decide(self, update: dict[str, Any]) -> Outcome | None:
         kind = update.get("type")
         obj = update.get("object") or {}
         event_id = str(update.get("event_id") or "")
@@ -119,8 +147,22 @@ class VkBot:
             raise
 
     async def deliver(self, outcome: Outcome) -> None:
-        await self.renderer.send(outcome.peer_id, outcome.replies, client=outcome.client,
-                                 seed=outcome.seed, pressed=outcome.pressed)
+        """Send the replies; a transient failure (VK busy, a proxy error, the network) is
+        tried again, and the same random_ids make a repeat of what did arrive a no-op."""
+        for pause in (*DELIVERY_PAUSES, None):
+            try:
+                await self.renderer.send(outcome.peer_id, outcome.replies,
+                                         client=outcome.client, seed=outcome.seed,
+                                         pressed=outcome.pressed)
+                return
+            except (VKAPIError, VkUnavailable, aiohttp.ClientError, TimeoutError) as error:
+                code = getattr(error, "code", None)
+                if pause is None or (isinstance(error, VKAPIError)
+                                     and code not in TRANSIENT_CODES):
+                    raise
+                log.info("replies to %s not sent (%s); again in %s s", outcome.peer_id,
+                         error, pause)
+                await asyncio.sleep(pause)
 
     async def _user(self, user_id: int) -> ChannelUser:
         return ChannelUser(Channel.VK, str(user_id), await self.names.get(user_id))
@@ -149,11 +191,11 @@ class VkBot:
         if user_id <= 0 or peer_id != user_id:
             return None
         if not self.throttle.allow(user_id):
-            await self._answer_press(press_id, user_id, peer_id, snackbar=FLOOD_SNACKBAR)
+            await self._answer_press(press_id, user_id, peer_id, snackbar=tx.FLOOD)
             return None
         # Stop the client's spinner while the engine works; the answer need not arrive before
         # the reply (both usually leave in one execute).
-        self._background(self._answer_press(press_id, user_id, peer_id))
+        self.spawn(self._answer_press(press_id, user_id, peer_id))
         payload = engine_payload(obj.get("payload"))
         replies = await self.engine.handle(await self._user(user_id),
                                            Event.button(payload or ""), update_id=event_id)
@@ -162,11 +204,6 @@ class VkBot:
         cmid = obj.get("conversation_message_id")
         return Outcome(peer_id, replies, Client(inline=True), seed=event_id or press_id,
                        pressed=int(cmid) if cmid else None)
-
-    def _background(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _answer_press(self, press_id: str, user_id: int, peer_id: int, *,
                             snackbar: str | None = None) -> None:
@@ -180,7 +217,10 @@ class VkBot:
             log.info("button press %s not answered: %s", press_id, error)
 
     async def _download(self, url: str, declared: int | None) -> bytes:
-        """A file VK hosts, read no further than the size a photo may have."""
+        """A file VK hosts, read no further than the size a photo may have. Only VK's own
+        file hosts: the URL comes from an event, and the bot must not fetch anything else."""
+        if not file_host_allowed(url, self.p.settings.vk_file_hosts):
+            raise ValueError(f"not a VK file host: {url[:100]}")
         limit = self.p.settings.max_photo_bytes
         async with self.session.get(url, timeout=DOWNLOAD_TIMEOUT) as response:
             response.raise_for_status()

@@ -106,7 +106,16 @@ class LongPoll:
                     log.warning("VK long poll failed (%s); retrying", error)
                     await _sleep(stop, 0.2 * failures)
                     continue
+                except Exception:  # whatever VK answers, the bot must keep listening
+                    failures = min(failures + 1, 50)
+                    log.exception("VK long poll: unexpected failure; retrying")
+                    server = None
+                    await _sleep(stop, 0.2 * failures)
+                    continue
                 failures = 0
+                if "ts" not in answer:  # not a long-poll answer: ask for the server again
+                    server = None
+                    continue
                 updates = answer.get("updates") or []
                 server["ts"] = answer["ts"]
                 await self._dispatch(updates, str(answer["ts"]))
@@ -146,6 +155,11 @@ class LongPoll:
             self.slots.release()
             batch.pending -= 1
             self._settle()
+
+    @property
+    def busy(self) -> bool:
+        """Events read and not yet handled."""
+        return bool(self._tasks or self._batches)
 
     def _settle(self) -> None:
         """Move the saved position past every finished batch at the front."""

@@ -42,37 +42,39 @@ class Renderer:
                    pressed: int | None = None, strict: bool = False) -> None:
         """Send the replies in order. ``pressed`` is the conversation message id whose button
         was pressed (a paging reply edits it). ``strict``: a failed upload fails the send
-        (a notification is retried) instead of sending the text alone."""
-        index = 0
-        for reply in replies:
-            index = await self._send_one(peer_id, reply, client=client, seed=seed, index=index,
-                                         pressed=pressed, strict=strict)
+        (a notification is retried) instead of sending the text alone.
 
-    async def _send_one(self, peer_id: int, reply: Reply, *, client: Client, seed: str,
-                        index: int, pressed: int | None, strict: bool) -> int:
-        markup = keyboard(reply, client)
-        parts = chunks(reply.text, TEXT_LIMIT)
-        attachments = await self._attachments(peer_id, reply, strict=strict)
-        if (reply.replace and pressed is not None and client.inline and len(parts) == 1
-                and not attachments):
-            try:
-                await self.calls.call("messages.edit", {
-                    "peer_id": peer_id, "conversation_message_id": pressed,
-                    "message": parts[0], "keyboard": markup, "dont_parse_links": 1})
-                return index
-            except VKAPIError as error:  # too old to edit, or gone: send it anew
-                log.debug("edit failed, sending anew: %s", error)
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            params: dict[str, Any] = {"peer_id": peer_id, "random_id": random_id(seed, index),
-                                      "message": part, "dont_parse_links": 1}
-            if i == 0 and attachments:
-                params["attachment"] = ",".join(attachments)
-            if last and markup is not None:
-                params["keyboard"] = markup
-            await self.calls.call("messages.send", params)
-            index += 1
-        return index
+        The messages leave as one group: one wait for a request slot, and in order."""
+        sends: list[tuple[str, dict[str, Any]]] = []
+        for i, reply in enumerate(replies):
+            markup = keyboard(reply, client)
+            parts = chunks(reply.text, TEXT_LIMIT)
+            attachments = await self._attachments(peer_id, reply, strict=strict)
+            if (i == 0 and reply.replace and pressed is not None and client.inline
+                    and len(parts) == 1 and not attachments
+                    and await self._edit(peer_id, pressed, parts[0], markup)):
+                continue
+            for j, part in enumerate(parts):
+                params: dict[str, Any] = {"peer_id": peer_id,
+                                          "random_id": random_id(seed, len(sends)),
+                                          "message": part, "dont_parse_links": 1}
+                if j == 0 and attachments:
+                    params["attachment"] = ",".join(attachments)
+                if j == len(parts) - 1 and markup is not None:
+                    params["keyboard"] = markup
+                sends.append(("messages.send", params))
+        if sends:
+            await self.calls.call_group(sends)
+
+    async def _edit(self, peer_id: int, cmid: int, text: str, markup: str | None) -> bool:
+        try:
+            await self.calls.call("messages.edit", {
+                "peer_id": peer_id, "conversation_message_id": cmid, "message": text,
+                "keyboard": markup, "dont_parse_links": 1})
+        except VKAPIError as error:  # too old to edit, or gone: send it anew
+            log.debug("edit failed, sending anew: %s", error)
+            return False
+        return True
 
     async def _attachments(self, peer_id: int, reply: Reply, *, strict: bool) -> list[str]:
         found: list[str] = []

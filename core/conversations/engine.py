@@ -8,9 +8,7 @@ a crash, or a webhook retry) changes nothing and says nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 
 from core.conversations import payloads, store
 from core.conversations import texts as tx
@@ -24,6 +22,7 @@ from core.conversations.flows import (
     onboarding,
     rating,
 )
+from core.conversations.guards import KeyedLocks
 from core.conversations.limits import LIMITS
 from core.conversations.replies import Reply
 from core.conversations.turn import Turn
@@ -44,15 +43,7 @@ class Conversations:
         self.channel = channel
         self.source = CHANNEL_SOURCE[channel]
         self.limits = LIMITS[channel]
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary())
-
-    def _lock(self, external_id: str) -> asyncio.Lock:
-        lock = self._locks.get(external_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[external_id] = lock
-        return lock
+        self._lock = KeyedLocks()
 
     async def handle(self, user: ChannelUser, event: Event, *, update_id: str | None = None
                      ) -> list[Reply] | None:
@@ -141,9 +132,12 @@ async def command(turn: Turn, name: str) -> None:
         case "help":
             turn.say(tx.HELP)
             await _reprompt(turn)
-        case "link":  # /link 123456: a code from the other messenger
+        case "link":  # /link 1234 5678: a code from the other messenger
             from core.conversations.flows import linking
             await linking.on_command(turn)
+        case "unlink":  # undo a link: the account that joined leaves
+            from core.conversations.flows import linking
+            await linking.on_unlink(turn)
         case _:
             turn.say(tx.UNKNOWN_COMMAND)
             await _reprompt(turn)

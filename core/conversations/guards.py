@@ -3,7 +3,9 @@ just handled, and keep one citizen's flood from starving the others."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
 
@@ -50,3 +52,18 @@ class Throttle:
             cutoff = now - self.burst / self.rate
             self._buckets = {k: v for k, v in self._buckets.items() if v[1] > cutoff}
         return True
+
+
+class KeyedLocks:
+    """One lock per key (a citizen), kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[Hashable, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+
+    def __call__(self, key: Hashable) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock

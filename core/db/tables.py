@@ -26,6 +26,7 @@ from core.db.tables_messages import (
     CitizenIdentity,
     LinkCode,
     LinkFailure,
+    LinkJoin,
     Message,
     MessageEvent,
     MessagePhoto,
@@ -49,7 +50,8 @@ __all__ = [
     "CITIZENS", "CONVERSATIONS", "EVENTS", "HANDLED_UPDATES", "IDENTITIES", "LINK_CODES",
     "LINK_FAILURES", "MESSAGES", "OUTBOX", "PHOTOS", "AnswerTemplate", "AutoRuleRow", "Base",
     "Category", "Citizen", "CitizenIdentity", "Conversation", "Counter", "HandledUpdate",
-    "LinkCode", "LinkFailure", "Message", "MessageEvent", "MessagePhoto", "Organisation",
+    "LinkCode", "LinkFailure", "LinkJoin", "Message", "MessageEvent", "MessagePhoto",
+    "Organisation",
     "OutboxRow", "RegionSettings", "RegionSubcategory", "RoutingRuleRow", "Staff", "StaffRole",
     "StaffSession", "Subcategory", "Territory", "message_number_seq", "metadata",
 ]

@@ -76,9 +76,25 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LinkJoin(Base):
+    """An identity that joined a citizen by entering a code shown to that citizen. ``/unlink``
+    detaches it again whichever side asks: the citizen warned of a link they did not make
+    removes the account that joined, and that account cannot remove them in return."""
+
+    __tablename__ = "link_joins"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizens.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(255))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class LinkFailure(Base):
-    """A refused link code, kept an hour: an identity gets a few tries per hour, so six digits
-    cannot be guessed by trying them all."""
+    """A refused link code, kept an hour: an identity gets a few tries per hour, and the
+    platform a few dozen per ten minutes (``failed_at`` alone is indexed for that count)."""
 
     __tablename__ = "link_failures"
     __table_args__ = (

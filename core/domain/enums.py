@@ -230,3 +230,5 @@ class NotificationKind(StrEnum):
     ANSWERED = "answered"
     RE_REVIEW = "re_review"
     CLOSED = "closed"
+    # Not about a message: another messenger's account joined the citizen by a code shown here.
+    ACCOUNTS_LINKED = "accounts_linked"

@@ -25,6 +25,10 @@ CITIZEN_STATUS = {
 }
 
 
+# «Ваш аккаунт … привязан»: the messenger whose account joined the citizen.
+ACCOUNT_OF = {"telegram": "Telegram", "vk": "ВКонтакте", "web": "на сайте"}
+
+
 def citizen_status(status: str) -> str:
     return CITIZEN_STATUS.get(status, status)
 
@@ -73,4 +77,9 @@ def render(kind: str, payload: dict[str, Any]) -> str:
                     f"Новый срок ответа — до {due}.")
         case NotificationKind.CLOSED:
             return f"Работа по сообщению № {number} завершена. Спасибо, что помогаете нам!"
+        case NotificationKind.ACCOUNTS_LINKED:
+            channel = str(payload.get("channel"))
+            return (f"Ваш аккаунт {ACCOUNT_OF.get(channel, channel)} привязан к этому "
+                    "аккаунту: теперь ваши сообщения видны в обоих мессенджерах. Если это были "
+                    "не вы — напишите /unlink.")
     raise ValueError(f"unknown notification kind {kind!r}")  # pragma: no cover

@@ -143,13 +143,14 @@ async def add_notification(
     *,
     citizen_id: int,
     source: str,
-    message_id: int,
+    message_id: int | None,
     kind: str,
     payload: dict[str, Any],
     now: datetime,
     address: tuple[str, str] | None = None,
 ) -> bool:
     """Queue a notification in the caller's transaction; False if the citizen has no channel.
+    ``message_id`` is None for a notice about the citizen's accounts, not about a message.
 
     ``address`` skips the look-up when the caller knows the channel (the citizen just wrote)."""
     if address is None:

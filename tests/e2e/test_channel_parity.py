@@ -118,6 +118,7 @@ async def test_same_script_same_outcome(platform: Platform,
                   data_dir=platform.settings.data_dir, POS_TELEGRAM_TOKEN=TG_TOKEN,
                   POS_TELEGRAM_API_URL=tg.base_url, POS_VK_TOKEN=VK_TOKEN,
                   POS_VK_GROUP_ID=str(GROUP), POS_VK_API_URL=vk.api_url,
+                  POS_VK_FILE_HOSTS='["127.0.0.1"]',
                   POS_OUTBOX_POLL_SECONDS="0.2")
     async with (pos_process(["bot", "telegram"], env, tmp_path / "tg.log"),
                 pos_process(["bot", "vk"], env, tmp_path / "vk.log")):

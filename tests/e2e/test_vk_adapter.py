@@ -12,8 +12,11 @@ from contextlib import asynccontextmanager
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
+from vkbottle import VKAPIError
 
+from bots.vk.api import create_api
 from bots.vk.app import vk_bot
+from bots.vk.calls import CallBatcher
 from bots.vk.handlers import VkBot
 from bots.vk.polling import LongPoll
 from core.db import tables as t
@@ -41,6 +44,7 @@ async def running(platform: Platform, vk: FakeVk, **settings: object
                   ) -> AsyncIterator[tuple[VkBot, LongPoll]]:
     p = dataclasses.replace(platform, settings=platform.settings.model_copy(update={
         "vk_api_url": vk.api_url, "vk_token": SecretStr(TOKEN), "vk_group_id": GROUP,
+        "vk_file_hosts": ("127.0.0.1",),
         **settings}))
     stop = asyncio.Event()
     async with vk_bot(p) as bot:
@@ -122,7 +126,7 @@ async def test_long_poll_survives_an_expired_key_and_resumes_where_it_stopped(
 
 async def test_group_chats_and_floods_are_ignored(platform: Platform, vk: FakeVk) -> None:
     ivan = vk.user(604)
-    async with running(platform, vk, bot_flood_burst=3, bot_flood_rate=0.01):
+    async with running(platform, vk, bot_flood_burst=3, bot_flood_rate=0.01) as (_, poll):
         vk.enqueue("message_new", {"message": {
             "date": 1, "from_id": 604, "id": 0, "out": 0, "peer_id": 2_000_000_001,
             "conversation_message_id": 1, "text": "/start", "attachments": []},
@@ -130,6 +134,54 @@ async def test_group_chats_and_floods_are_ignored(platform: Platform, vk: FakeVk
         for _ in range(6):
             ivan.send_text("/start")
         await vk.wait_for_text(ivan.id, "Здравствуйте")
-        await asyncio.sleep(0.5)
+        for _ in range(200):  # every event read has been handled
+            if not poll.busy and vk.next_event_number() - 1 <= _position(poll):
+                break
+            await asyncio.sleep(0.02)
     assert len([x for x in vk.texts_to(ivan.id) if "Здравствуйте" in x]) == 3
     assert vk.texts_to(2_000_000_001) == []
+
+
+async def test_an_event_is_decided_once_across_processes(platform: Platform,
+                                                         vk: FakeVk) -> None:
+    """Two bot processes behind the Callback API get the same event (VK's retry reached the
+    other one): the second finds it handled and says nothing."""
+    olga = vk.user(605)
+    olga.send_text("/start")
+    [event] = vk.pending_events()[-1:]
+    settings = platform.settings.model_copy(update={
+        "vk_api_url": vk.api_url, "vk_token": SecretStr(TOKEN), "vk_group_id": GROUP})
+    p = dataclasses.replace(platform, settings=settings)
+    async with vk_bot(p) as first, vk_bot(p) as second:
+        assert await first.decide(event) is not None
+        assert await second.decide(event) is None
+
+
+async def test_a_failed_call_in_a_batch_fails_alone(platform: Platform, vk: FakeVk) -> None:
+    for user in (701, 702, 703):
+        vk.user(user)
+    settings = platform.settings.model_copy(update={
+        "vk_api_url": vk.api_url, "vk_token": SecretStr(TOKEN)})
+    api = create_api(settings)
+    calls = CallBatcher(api)
+    vk.fail_next("messages.send", error_code=901)
+    try:
+        results = await asyncio.gather(
+            *(calls.call("messages.send", {"peer_id": user, "random_id": user,
+                                           "message": f"привет {user}"})
+              for user in (701, 702, 703)), return_exceptions=True)
+    finally:
+        await calls.close()
+        await api.close()
+    assert isinstance(results[0], VKAPIError) and results[0].code == 901
+    assert all(isinstance(r, int) for r in results[1:])
+    [execute] = [c for c in vk.calls if c.method == "execute"]
+    assert execute.ok and len([c for c in vk.calls if c.via_execute]) == 3
+    assert vk.texts_to(702) == ["привет 702"] and vk.texts_to(701) == []
+    with pytest.raises(RuntimeError):  # closed: nothing more is taken
+        await calls.call("messages.send", {"peer_id": 702, "random_id": 1, "message": "x"})
+
+
+def _position(poll: LongPoll) -> int:
+    poll.position.flush()
+    return int(poll.position.load() or 0)

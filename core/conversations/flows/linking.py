@@ -1,5 +1,6 @@
 """Linking Telegram and VK: a code shown in one messenger, entered in the other (as text
-after «Ввести код», or as ``/link 123456``); then «Мои сообщения» in both lists every message.
+after «Ввести код», or as ``/link 1234 5678``); then «Мои сообщения» in both lists every
+message. ``/unlink`` undoes it (``core.services.linking.unlink_identity`` says which side goes).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from core.services.linking import (
     issue_link_code,
     normalise_code,
     redeem_link_code,
+    unlink_identity,
 )
 
 FLOW = "linking"
 # Refusals after which typing another code now is pointless: back to the menu.
-FINAL = frozenset({Refusal.LOCKED.value, Refusal.CONFLICT.value, Refusal.NO_CONSENT.value})
+FINAL = frozenset({Refusal.LOCKED.value, Refusal.SUSPENDED.value, Refusal.CONFLICT.value,
+                   Refusal.NO_CONSENT.value})
 
 
 async def on_link(turn: Turn, payload: Payload) -> None:
@@ -32,7 +35,7 @@ async def on_link(turn: Turn, payload: Payload) -> None:
 
 
 async def on_command(turn: Turn) -> None:
-    """``/link 123456`` enters a code; a bare ``/link`` shows one."""
+    """``/link 1234 5678`` enters a code; a bare ``/link`` shows one."""
     if not turn.state.consented:
         from core.conversations.flows.onboarding import FLOW as ONBOARDING
         from core.conversations.flows.onboarding import ConsentStep
@@ -131,6 +134,46 @@ def _linked_text(turn: Turn, result: LinkResult) -> str:
                            key=lambda c: list(Channel).index(c))
     return tx.LINK_DONE.format(first=CHANNEL_NAMES[first], second=CHANNEL_NAMES[second],
                                count=result.messages)
+
+
+async def on_unlink(turn: Turn) -> None:
+    """``/unlink``: the account that joined by a code leaves the citizen, whichever side asks.
+    If that is this account, it starts over as a citizen without consent."""
+    from core.conversations.flows.onboarding import FLOW as ONBOARDING
+    from core.conversations.flows.onboarding import ConsentStep
+    if turn.state.citizen_id is None:
+        turn.say(tx.UNLINK_NOTHING)
+        await _carry_on(turn)
+        return
+    try:
+        result = await unlink_identity(turn.p, citizen_id=turn.state.citizen_id,
+                                       channel=turn.user.channel,
+                                       external_id=turn.user.external_id)
+    except (ConflictError, NotFound) as error:
+        turn.say(error.message)
+        await _carry_on(turn)
+        return
+    others = " и ".join(CHANNEL_NAMES.get(c, c.value) for c in result.others)
+    if not result.others:
+        turn.say(tx.UNLINK_NOTHING)
+        await _carry_on(turn)
+    elif result.self_detached:
+        turn.state.citizen_id = result.citizen_id
+        turn.state.consented = False
+        turn.say(tx.UNLINK_SELF.format(other=others))
+        await turn.goto(ONBOARDING, ConsentStep.name, data={})
+    else:
+        turn.say(tx.UNLINK_OTHERS.format(other=others))
+        await _carry_on(turn)
+
+
+async def _carry_on(turn: Turn) -> None:
+    """Back where the citizen was; the menu from a linking step (entering the code step again
+    would hand out a new code)."""
+    if turn.state.consented and turn.state.flow == FLOW:
+        await show_menu(turn)
+    else:
+        await turn.reprompt()
 
 
 STEPS: tuple[Step, ...] = (CodeStep(), EnterStep())
