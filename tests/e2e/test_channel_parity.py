@@ -4,23 +4,21 @@ fake API over HTTP, must leave the same message in core and send the same notifi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from core.db import tables as t
-from core.domain import commands as c
 from core.ports import SystemClock
-from core.services.actions import perform
 from core.services.platform import Platform
 from tests.e2e.fake_telegram import FakeTelegram
 from tests.e2e.fake_vk import FakeVk
 from tests.e2e.processes import pos_env, pos_process
 from tests.support import factories as f
-from tests.support.dialog import JPEG
+from tests.support.dialog import JPEG, walk_to_answered
 
 pytestmark = pytest.mark.slow
 TG_TOKEN, VK_TOKEN, GROUP = "123456:PARITY", "vk1.a.PARITY", 220_000_002
@@ -45,31 +43,12 @@ SCRIPT: list[tuple[tuple[Any, ...], str]] = [
 ]
 
 
-class Driver(Protocol):
-    async def act(self, action: tuple[Any, ...], needle: str) -> str: ...
+class Driver:
+    """A scripted citizen of either fake API (both speak the same script) and how to wait for
+    the bot's reply to them."""
 
-
-class TelegramDriver:
-    def __init__(self, tg: FakeTelegram, user_id: int) -> None:
-        self.tg, self.who = tg, tg.user(user_id, first_name="Иван")
-
-    async def act(self, action: tuple[Any, ...], needle: str) -> str:
-        kind, *args = action
-        match kind:
-            case "text":
-                self.who.send_text(args[0])
-            case "press":
-                self.who.press(args[0])
-            case "photo":
-                self.who.send_photo(args[0])
-            case "location":
-                self.who.send_location(*args)
-        return (await self.tg.wait_for_text(self.who.id, needle, 20)).text or ""
-
-
-class VkDriver:
-    def __init__(self, vk: FakeVk, user_id: int) -> None:
-        self.vk, self.who = vk, vk.user(user_id, first_name="Иван")
+    def __init__(self, who: Any, wait: Callable[[int, str, float], Awaitable[Any]]) -> None:
+        self.who, self.wait = who, wait
 
     async def act(self, action: tuple[Any, ...], needle: str) -> str:
         kind, *args = action
@@ -82,7 +61,7 @@ class VkDriver:
                 self.who.send_photo(args[0])
             case "location":
                 self.who.send_location(*args)
-        return (await self.vk.wait_for_text(self.who.id, needle, 20)).text or ""
+        return (await self.wait(self.who.id, needle, 20)).text or ""
 
 
 async def run(driver: Driver) -> list[str]:
@@ -125,8 +104,9 @@ async def test_same_script_same_outcome(platform: Platform,
         # VK's long poll starts from the next event: write once the bot listens.
         await tg.wait_for(lambda call: call.method == "getUpdates", timeout=30)
         await vk.wait_for(lambda call: call.method == "groups.getLongPollServer", timeout=30)
-        tg_said, vk_said = await asyncio.gather(run(TelegramDriver(tg, 7001)),
-                                                run(VkDriver(vk, 7001)))
+        tg_said, vk_said = await asyncio.gather(
+            run(Driver(tg.user(7001, first_name="Иван"), tg.wait_for_text)),
+            run(Driver(vk.user(7001, first_name="Иван"), vk.wait_for_text)))
     async with platform.db.sessions() as session:
         messages = {m.source: m for m in (await session.scalars(select(t.Message))).all()}
         citizens = {i.channel: await session.get(t.Citizen, i.citizen_id)
@@ -153,14 +133,7 @@ async def test_same_script_same_outcome(platform: Platform,
 
     # Staff answer both; the worker tells each citizen in their own channel, the same way.
     for m in messages.values():
-        await perform(platform, message_id=m.id, actor=await f.staff(platform, "moderator"),
-                      command=c.ApproveModeration())
-        await perform(platform, message_id=m.id, actor=await f.staff(platform, "coordinator"),
-                      command=c.SendToExecution(executor_organisation_id=m.organisation_id))
-        await perform(platform, message_id=m.id, actor=await f.staff(platform, "executor"),
-                      command=c.Answer(text="Яму заделаем до конца недели."))
-        await perform(platform, message_id=m.id, actor=await f.staff(platform, "manager"),
-                      command=c.ApproveAnswer())
+        await walk_to_answered(platform, m.id, "Яму заделаем до конца недели.")
     async with pos_process(["worker"], env, tmp_path / "worker.log"):
         tg_answer = await tg.wait_for_text(7001, "Яму заделаем", 30)
         vk_answer = await vk.wait_for_text(7001, "Яму заделаем", 30)

@@ -11,15 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import tables as t
-from core.domain import commands as c
 from core.domain.enums import Status
 from core.ports import SystemClock
-from core.services.actions import perform
 from core.services.platform import Platform
 from tests.e2e.fake_telegram import Call, Citizen, FakeTelegram
 from tests.e2e.processes import PosProcess, free_port, pos_env, pos_process
 from tests.support import factories as f
-from tests.support.dialog import JPEG, PNG
+from tests.support.dialog import JPEG, PNG, walk_to_answered
 
 pytestmark = pytest.mark.slow
 TOKEN = "123456:TEST-TOKEN"
@@ -162,17 +160,8 @@ async def test_citizen_journey(platform: Platform, tg: FakeTelegram, env: dict[s
         print(process.output())
 
     # Staff answer through core; the worker delivers; the citizen rates 2 → re-review.
-    await perform(platform, message_id=message.id, actor=await f.staff(platform, "moderator"),
-                  command=c.ApproveModeration())
-    org = message.organisation_id
-    assert org is not None
-    await perform(platform, message_id=message.id,
-                  actor=await f.staff(platform, "coordinator"),
-                  command=c.SendToExecution(executor_organisation_id=org))
-    await perform(platform, message_id=message.id, actor=await f.staff(platform, "executor"),
-                  command=c.Answer(text="Яму заделаем до конца недели."))
-    await perform(platform, message_id=message.id, actor=await f.staff(platform, "manager"),
-                  command=c.ApproveAnswer())
+    assert message.organisation_id == await f.org_id(platform, "NSK-ADM")
+    await walk_to_answered(platform, message.id, "Яму заделаем до конца недели.")
     async with (pos_process(["worker"], env, tmp_path / "worker.log"),
                 pos_process(["bot", "telegram"], env, tmp_path / "bot2.log")):
         answer = await says(tg, ivan, "Яму заделаем", timeout=30)

@@ -12,16 +12,14 @@ from sqlalchemy import select
 from bots.telegram.app import create_bot
 from bots.telegram.sender import TelegramSender
 from core.db import tables as t
-from core.domain import commands as c
 from core.domain.enums import Channel
 from core.notifications.worker import ChannelRegistry, deliver_once
 from core.ports import FixedClock
-from core.services.actions import perform
 from core.services.platform import Platform
 from core.services.records import CitizenRef
 from tests.e2e.fake_telegram import FakeTelegram
 from tests.support import factories as f
-from tests.support.dialog import JPEG
+from tests.support.dialog import JPEG, walk_to_answered
 
 TOKEN = "123456:TEST-TOKEN"
 CHAT = 4242
@@ -111,15 +109,8 @@ async def test_an_answer_brings_its_attachments(platform: Platform,
     msg = await f.file_message(platform, citizen=CitizenRef(Channel.TELEGRAM, str(CHAT)))
     photo = await platform.files.save(JPEG, content_type="image/jpeg")
     pdf = await platform.files.save(b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
-    await perform(platform, message_id=msg.id, actor=await f.staff(platform, "moderator"),
-                  command=c.ApproveModeration())
-    await perform(platform, message_id=msg.id, actor=await f.staff(platform, "coordinator"),
-                  command=c.SendToExecution(await f.org_id(platform, "NSK-ADM")))
-    await perform(platform, message_id=msg.id, actor=await f.staff(platform, "executor"),
-                  command=c.Answer("Яму заделали, фото и акт во вложении.",
-                                   (photo.key, pdf.key)))
-    await perform(platform, message_id=msg.id, actor=await f.staff(platform, "manager"),
-                  command=c.ApproveAnswer())
+    await walk_to_answered(platform, msg.id, "Яму заделали, фото и акт во вложении.",
+                           (photo.key, pdf.key))
     while (await deliver_once(platform, channels)).sent:
         pass
     answer = await tg.wait_for_text(CHAT, "Яму заделали")

@@ -13,17 +13,15 @@ from sqlalchemy import select, update
 from bots.vk.api import create_api
 from bots.vk.sender import VkSender
 from core.db import tables as t
-from core.domain import commands as c
 from core.domain.enums import Channel
 from core.notifications.worker import ChannelRegistry, deliver_once
 from core.ports import FixedClock
-from core.services.actions import perform
 from core.services.citizens import set_reachable
 from core.services.platform import Platform
 from core.services.records import CitizenRef
 from tests.e2e.fake_vk import FakeVk
 from tests.support import factories as f
-from tests.support.dialog import JPEG
+from tests.support.dialog import JPEG, walk_to_answered
 
 TOKEN = "vk1.a.SENDER"
 USER = 4242
@@ -127,15 +125,8 @@ async def test_an_answer_brings_its_attachments(platform: Platform,
     photo = await platform.files.save(JPEG, content_type="image/jpeg")
     pdf_bytes = b"%PDF-1.4\n%%EOF\n"
     pdf = await platform.files.save(pdf_bytes, content_type="application/pdf")
-    await perform(platform, message_id=msg.id, actor=await f.staff(platform, "moderator"),
-                  command=c.ApproveModeration())
-    await perform(platform, message_id=msg.id, actor=await f.staff(platform, "coordinator"),
-                  command=c.SendToExecution(await f.org_id(platform, "NSK-ADM")))
-    await perform(platform, message_id=msg.id, actor=await f.staff(platform, "executor"),
-                  command=c.Answer("Яму заделали, фото и акт во вложении.",
-                                   (photo.key, pdf.key)))
-    await perform(platform, message_id=msg.id, actor=await f.staff(platform, "manager"),
-                  command=c.ApproveAnswer())
+    await walk_to_answered(platform, msg.id, "Яму заделали, фото и акт во вложении.",
+                           (photo.key, pdf.key))
     while (await deliver_once(platform, channels)).sent:
         pass
     answer = await vk.wait_for_text(USER, "Яму заделали")

@@ -184,7 +184,8 @@ async def to_summary(talker: Talker, *, text: str = PROBLEM, photos: int = 0,
 
 
 async def walk_to_answered(p: Platform, message_id: int,
-                           answer: str = "Яма заделана 3 июня, фото работ во вложении.") -> None:
+                           answer: str = "Яма заделана 3 июня, фото работ во вложении.",
+                           attachments: tuple[str, ...] = ()) -> None:
     """Staff of Novosibirsk city hall take a Novosibirsk message to ANSWERED: the moderator
     approves, the coordinator sends it to execution, the executor answers, the manager
     approves the answer."""
@@ -196,7 +197,7 @@ async def walk_to_answered(p: Platform, message_id: int,
     steps: list[tuple[str, Any]] = [
         ("moderator", c.ApproveModeration()),
         ("coordinator", c.SendToExecution(executor_organisation_id=nsk)),
-        ("executor", c.Answer(text=answer)),
+        ("executor", c.Answer(text=answer, attachments=attachments)),
         ("manager", c.ApproveAnswer()),
     ]
     for login, command in steps:
