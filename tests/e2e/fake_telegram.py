@@ -35,18 +35,17 @@ Everything runs on one event loop; nothing here is thread-safe and nothing needs
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import itertools
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import orjson
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import web
 
+from tests.e2e.fake_server import FakeServer, Signal, clone, json_response
 from tests.e2e.fake_telegram_citizen import Citizen
 from tests.e2e.fake_telegram_methods import BotApiMethods
 from tests.e2e.fake_telegram_records import (
@@ -65,9 +64,6 @@ from tests.e2e.fake_telegram_records import (
     _Fault,
     _iter_inline_buttons,
     _Queued,
-    _Signal,
-    clone,
-    json_response,
 )
 
 __all__ = ["Call", "Citizen", "FakeTelegram", "StoredFile"]
@@ -78,19 +74,21 @@ __all__ = ["Call", "Citizen", "FakeTelegram", "StoredFile"]
 Handler = Callable[[Call], Awaitable[Any]]
 
 
-class FakeTelegram(BotApiMethods):
+class FakeTelegram(FakeServer[Call], BotApiMethods):
     """A fake Bot API server for one bot token (see the module docstring)."""
+
+    server_name = "FakeTelegram"
+    api_name = "Bot API"
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, bot_first_name: str = "ПОС",
                  bot_username: str = "pos_test_bot", host: str = "127.0.0.1") -> None:
+        super().__init__(host)
         bot_id, _, _ = token.partition(":")
         self.token = token
         self.bot_id = int(bot_id) if bot_id.isdigit() else 123456
         self.bot_first_name = bot_first_name
         self.bot_username = bot_username
-        self.host = host
 
-        self.calls: list[Call] = []
         self.unknown_calls: list[Call] = []
         self.downloads: list[str] = []
         """File paths the bot downloaded, in order."""
@@ -101,16 +99,7 @@ class FakeTelegram(BotApiMethods):
         self.files: dict[str, StoredFile] = {}
         """Every stored file by file_id (photo sizes, documents, stickers)."""
 
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-        self._client: ClientSession | None = None
-        self._closing = False
-        self._calls_signal = _Signal()
-        # A benchmark's cheap way to follow many chats at once (wait_for scans every call).
-        self.on_call: Callable[[Call], None] | None = None
-        self._updates_signal = _Signal()
-        self._cursor = 0
-        self._consumed: set[int] = set()
+        self._updates_signal = Signal()
         self._queue: list[_Queued] = []
         self._history: dict[int, JsonDict] = {}
         self._next_update_id = 100_000
@@ -153,49 +142,11 @@ class FakeTelegram(BotApiMethods):
 
     # ---- lifecycle
 
-    async def start(self) -> None:
-        """Listen on ``host``, a free port; see :attr:`base_url`."""
-        if self._runner is not None:
-            raise RuntimeError("FakeTelegram is already running")
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def _add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{path:.*}", self._dispatch)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, 0)
-        await site.start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
-        self._closing = False
 
-    async def stop(self) -> None:
-        """Release waiting long polls, close the webhook client and stop listening."""
-        self._closing = True
+    def _release_waiters(self) -> None:
         self._updates_signal.fire()
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeTelegram is not started")
-        return self._port
-
-    @property
-    def base_url(self) -> str:
-        """What the bot gets as ``POS_TELEGRAM_API_URL``."""
-        return f"http://{self.host}:{self.port}"
 
     @property
     def bot_user(self) -> JsonDict:
@@ -222,38 +173,8 @@ class FakeTelegram(BotApiMethods):
                 texts.append(text)
         return texts
 
-    def mark(self) -> int:
-        """A cursor position: pass it as ``since=`` to look only at calls made after now."""
-        return len(self.calls)
-
-    async def wait_for(self, predicate: Callable[[Call], bool],
-                       timeout: float = 10.0, *, since: int | None = None,  # noqa: ASYNC109
-                       include_failed: bool = False) -> Call:
-        """Wait for the first not-yet-consumed successful call matching ``predicate``.
-
-        Searches from the cursor (just past the last call any ``wait_for`` returned) or from
-        ``since`` (a :meth:`mark`), skips calls earlier ``wait_for``s consumed, and consumes
-        the one it returns. Failed calls (fault injection, API errors) are skipped unless
-        ``include_failed``. Raises ``AssertionError`` after ``timeout`` seconds.
-        """
-        start = self._cursor if since is None else since
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            for index in range(start, len(self.calls)):
-                call = self.calls[index]
-                if index in self._consumed or not (call.ok or include_failed):
-                    continue
-                if predicate(call):
-                    self._consumed.add(index)
-                    self._cursor = max(self._cursor, index + 1)
-                    return call
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                break
-            await self._calls_signal.wait(remaining)
-        seen = [call for call in self.calls[start:] if call.method != "getUpdates"]
-        raise AssertionError(f"no matching Bot API call within {timeout} s; calls since "
-                             f"position {start}: {seen!r}")
+    def _shown_calls(self, start: int) -> list[Call]:
+        return [call for call in self.calls[start:] if call.method != "getUpdates"]
 
     async def wait_for_text(self, chat_id: int | str, contains: str,
                             timeout: float = 10.0, *,  # noqa: ASYNC109
@@ -330,9 +251,7 @@ class FakeTelegram(BotApiMethods):
     async def post_update(self, url: str, update: JsonDict, secret: str | None = None) -> int:
         """POST one update as Telegram does; returns the HTTP status."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-        if self._client is None or self._client.closed:
-            self._client = ClientSession(timeout=ClientTimeout(total=30))
-        async with self._client.post(url, json=update, headers=headers) as response:
+        async with self._http().post(url, json=update, headers=headers) as response:
             await response.read()
             return response.status
 
@@ -449,10 +368,7 @@ class FakeTelegram(BotApiMethods):
         except _ApiError as error:
             return _api_error(error.code, error.description)
         response = await self._answer(call)
-        self.calls.append(call)
-        self._calls_signal.fire()
-        if self.on_call is not None:
-            self.on_call(call)
+        self._record(call)
         return response
 
     async def _read_call(self, request: web.Request, method: str) -> Call:

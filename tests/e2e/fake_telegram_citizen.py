@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Literal
 
+from tests.e2e.fake_server import clone
 from tests.e2e.fake_telegram_records import (
     OWN_ID,
     Call,
@@ -12,7 +13,6 @@ from tests.e2e.fake_telegram_records import (
     _iter_inline_buttons,
     _Own,
     _utf16_length,
-    clone,
 )
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class Citizen:
         return call.result
 
     def _callback(self, data: str, message: JsonDict) -> int:
-        query = {"id": self.tg.next_callback_id(), "from": self.user,
+        query: JsonDict = {"id": self.tg.next_callback_id(), "from": self.user,
                  "message": clone(message), "chat_instance": f"{-abs(self.id) * 7919}",
                  "data": data}
         self.tg.note_callback_query(query["id"])

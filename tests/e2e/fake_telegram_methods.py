@@ -9,6 +9,7 @@ import re
 import time
 from typing import Any
 
+from tests.e2e.fake_server import clone
 from tests.e2e.fake_telegram_citizen import _extension
 from tests.e2e.fake_telegram_records import (
     _NOT_MODIFIED,
@@ -20,7 +21,6 @@ from tests.e2e.fake_telegram_records import (
     JsonDict,
     _ApiError,
     _iter_inline_buttons,
-    clone,
 )
 
 

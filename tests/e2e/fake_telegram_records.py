@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import orjson
 from aiohttp import web
+
+from tests.e2e.fake_server import json_response, short
 
 DEFAULT_TOKEN: Final = "123456:TEST-TOKEN"
 MAX_TEXT_LENGTH: Final = 4096
@@ -104,7 +104,7 @@ class Call:
         return list(_iter_inline_buttons(self.reply_markup))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{key}={_short(value)}" for key, value in self.params.items())
+        shown = ", ".join(f"{key}={short(value)}" for key, value in self.params.items())
         outcome = "ok" if self.ok else f"{self.status} {self.description or ''}".rstrip()
         return f"<Call {self.method}({shown}) -> {outcome}>"
 
@@ -158,26 +158,6 @@ class _ApiError(Exception):
         self.retry_after = retry_after
 
 
-class _Signal:
-    """Wakes every coroutine waiting in :meth:`wait` when :meth:`fire` is called."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109
-        """Wait for the next :meth:`fire`, at most ``timeout`` seconds (no error on timeout)."""
-        event = self._event
-        try:
-            async with asyncio.timeout(max(timeout, 0.0)):
-                await event.wait()
-        except TimeoutError:
-            pass
-
-
 class _Own(enum.Enum):
     """Sentinel: "the citizen's own user id" for :meth:`Citizen.send_contact`."""
 
@@ -188,13 +168,6 @@ OWN_ID: Final = _Own.ID
 
 
 # --------------------------------------------------------------------------- decoding helpers
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _iter_inline_buttons(markup: Any) -> Iterator[JsonDict]:
@@ -217,17 +190,6 @@ def _resolve_attachments(value: Any, uploads: dict[str, bytes], used: set[str]) 
     if isinstance(value, list):
         return [_resolve_attachments(item, uploads, used) for item in value]
     return value
-
-
-def clone(value: Any) -> Any:
-    """A deep copy of JSON data (the fake's records), through orjson: several times faster
-    than ``copy.deepcopy``, which was a tenth of the fake's time under bench.telegram."""
-    return orjson.loads(orjson.dumps(value))
-
-
-def json_response(body: Any, *, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status,
-                        content_type="application/json")
 
 
 def _decode_param(key: str, value: Any, uploads: dict[str, bytes], used: set[str]) -> Any:

@@ -1,6 +1,6 @@
 """The VK API methods the fake answers, as a mixin of :class:`FakeVk`: what each call does to
 the fake's conversations, keyboards, uploads and callback-button events (the HTTP server,
-long poll, rate limit and fault injection stay in ``fake_vk``)."""
+long poll, rate limit and fault injection are in ``fake_vk_server``)."""
 
 from __future__ import annotations
 

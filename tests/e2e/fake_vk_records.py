@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final
 
-import orjson
 from aiohttp import web
+
+from tests.e2e.fake_server import short
 
 DEFAULT_TOKEN: Final = "vk1.a.fake-community-token"
 DEFAULT_GROUP_ID: Final = 229_000_001
@@ -66,7 +66,6 @@ _BAD_GATEWAY_HTML: Final = ("<html>\r\n<head><title>{status} Bad Gateway</title>
                             "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 
 JsonDict = dict[str, Any]
-_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------- records
@@ -195,7 +194,7 @@ class SentMessage:
         extra = f", keyboard={len(self.buttons)} buttons" if self.keyboard else ""
         extra += f", {len(self.attachments)} attachments" if self.attachments else ""
         return (f"<SentMessage peer={self.peer_id} cmid={self.conversation_message_id} "
-                f"{_short(self.text)}{extra}>")
+                f"{short(self.text)}{extra}>")
 
 
 @dataclass(eq=False)
@@ -267,7 +266,7 @@ class Call:
         return self.ok and any(message.peer_id == peer_id for message in self.messages)
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{key}={_short(value)}" for key, value in self.params.items())
+        shown = ", ".join(f"{key}={short(value)}" for key, value in self.params.items())
         outcome = ("ok" if self.ok else f"HTTP {self.status}" if self.status != 200
                    else f"error {self.error_code} {self.error_msg or ''}".rstrip())
         where = " in execute" if self.via_execute else ""
@@ -316,34 +315,7 @@ class VkError(Exception):
         super().__init__(self.msg)
 
 
-class _Signal:
-    """Wakes every coroutine waiting in :meth:`wait` when :meth:`fire` is called."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109
-        """Wait for the next :meth:`fire`, at most ``timeout`` seconds (no error on timeout)."""
-        event = self._event
-        try:
-            async with asyncio.timeout(max(timeout, 0.0)):
-                await event.wait()
-        except TimeoutError:
-            pass
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def iter_buttons(keyboard: Any) -> Iterator[JsonDict]:
@@ -360,16 +332,6 @@ def payload_text(payload: Any) -> str | None:
     if payload is None or isinstance(payload, str):
         return payload
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-
-
-def clone(value: _T) -> _T:
-    """A deep copy of JSON data through orjson (much faster than ``copy.deepcopy``)."""
-    return cast(_T, orjson.loads(orjson.dumps(value)))
-
-
-def json_response(body: Any, *, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status,
-                        content_type="application/json")
 
 
 def bad_gateway(status: int) -> web.Response:

@@ -37,6 +37,7 @@ from aiogram.types import (
 )
 from aiohttp import ClientSession, web
 
+from tests.e2e.fake_server import bot_endpoint
 from tests.e2e.fake_telegram import Call, FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
@@ -400,14 +401,7 @@ async def test_webhook_delivery(bot: Bot, tg: FakeTelegram) -> None:
                          await request.json()))
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/webhook", endpoint)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/webhook"
-    try:
+    async with bot_endpoint("/webhook", endpoint) as url:
         assert await bot.set_webhook(url, secret_token="s3cret")
         info = await bot.get_webhook_info()
         assert info.url == url
@@ -421,8 +415,6 @@ async def test_webhook_delivery(bot: Bot, tg: FakeTelegram) -> None:
 
         assert await bot.delete_webhook()
         assert await bot.get_updates() == []
-    finally:
-        await runner.cleanup()
 
 
 async def test_json_and_query_string_params(tg: FakeTelegram) -> None:
