@@ -35,6 +35,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.postgres import ADMIN_URL, admin
 from core.db.migrate import upgrade
 from core.services.access import memberships
 from core.services.inbox.filters import InboxFilter
@@ -45,8 +46,6 @@ from core.services.reports.viewer import viewer_scope
 from core.services.seed import seed_demo
 from core.settings import Settings
 
-ADMIN_URL = os.environ.get("POS_BENCH_POSTGRES_URL",
-                           "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TEXTS = [
     "Яма на дороге у дома, машины бьют колёса, прошу отремонтировать покрытие.",
     "Двор не чистят от снега неделю, не проехать к подъезду, скорая не проедет.",
@@ -69,13 +68,6 @@ STAGES = {"closed": "closed", "rejected": "closed", "answered": "answered",
           "postponed": "execution", "returned": "coordination", "moderation": "moderation",
           "sent_to_sed": "execution", "sed_answer_received": "execution",
           "re_review": "coordination", "redirect_requested": "moderation"}
-
-
-async def _admin(sql: str) -> None:
-    engine = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 def _settings(url: str) -> Settings:
@@ -303,7 +295,7 @@ async def main() -> None:
         await measure(args.keep, args.requests)
         return
     name = f"pos_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         await upgrade(url)
@@ -314,7 +306,7 @@ async def main() -> None:
         await measure(url, args.requests)
     finally:
         if not os.environ.get("POS_BENCH_KEEP"):
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

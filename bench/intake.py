@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 import uuid
 from itertools import cycle
@@ -20,10 +19,9 @@ from pathlib import Path
 from tempfile import mkdtemp
 
 import asyncpg
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.postgres import ADMIN_URL, admin
 from core.db.migrate import upgrade
 from core.domain.enums import Channel, Source
 from core.services.intake import submit_message
@@ -32,8 +30,6 @@ from core.services.records import CitizenRef, get_or_create_citizen
 from core.services.seed import seed_demo
 from core.settings import Settings
 
-ADMIN_URL = os.environ.get("POS_BENCH_POSTGRES_URL",
-                           "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SAMPLES = [
     ("roads_potholes", "Яма на дороге у дома, машины бьют колёса, прошу отремонтировать.",
      "Новосибирск, ул. Ленина, 15"),
@@ -46,13 +42,6 @@ SAMPLES = [
     ("waste_pickup_delay", "Мусор не вывозят пятый день, контейнеры переполнены.",
      "Искитим, ул. Пушкина, 44"),
 ]
-
-
-async def _admin(sql: str) -> None:
-    engine = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 async def onboard(url: str, citizens: int, concurrency: int) -> float:
@@ -133,7 +122,7 @@ async def main() -> None:
     parser.add_argument("--citizens", type=int, default=2000)
     args = parser.parse_args()
     name = f"pos_bench_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         await upgrade(url)
@@ -147,7 +136,7 @@ async def main() -> None:
         service = await bench_service(url, args.messages, args.concurrency, args.citizens)
         raw = await bench_raw(url, args.messages, args.concurrency)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(f"messages: {args.messages}, concurrency: {args.concurrency}, "
           f"citizens: {args.citizens}")
     print(f"service layer (route + auto-rules + audit + outbox, 1 tx each): {service:8.0f} msg/s")

@@ -19,17 +19,14 @@ from pathlib import Path
 from tempfile import mkdtemp
 from typing import Any, Protocol
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.postgres import ADMIN_URL, admin
 from core.db.migrate import upgrade
 from core.services.platform import build_platform
 from core.services.seed import seed_demo
 from core.settings import Settings
 
-ADMIN_URL = os.environ.get("POS_BENCH_POSTGRES_URL",
-                           "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TEXT = "Глубокая яма на проезжей части у дома, машины выезжают на встречную полосу."
 
 
@@ -172,13 +169,6 @@ def quiet_harness() -> None:
     gc.collect()
     gc.freeze()
     gc.disable()
-
-
-async def admin(sql: str) -> None:
-    engine = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 def cpu_seconds(pid: int) -> float:

@@ -9,6 +9,7 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -106,40 +107,29 @@ async def _telegram_polling(p: Platform, stop: asyncio.Event) -> None:
 
 
 async def _telegram_webhook(p: Platform, stop: asyncio.Event) -> None:
-    import uvicorn
-
     from bots.telegram.app import create_bot, create_dispatcher
     from bots.telegram.run import set_webhook
     from bots.telegram.webhook import WEBHOOK_PATH, webhook_router
     from pos.http import create_http_app
 
     settings = p.settings
-    if not settings.telegram_webhook_url:
+    webhook_url = settings.telegram_webhook_url
+    if not webhook_url:
         raise SystemExit("POS_TELEGRAM_WEBHOOK_URL is required for --webhook")
     bot = create_bot(settings)
     dp = create_dispatcher(p, bot)
     app = create_http_app([webhook_router(dp, bot, secret=settings.webhook_secret)])
     freeze_startup_heap()
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host,
-                                           port=settings.http_port, log_level="warning",
-                                           lifespan="off"))
-    try:
-        # Listen first: Telegram starts posting as soon as the webhook is set.
-        serving = asyncio.create_task(server.serve())
-        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
-            await asyncio.sleep(0.05)
-        if serving.done():
-            await serving  # it could not bind: raise why
-            return
-        path = urlsplit(settings.telegram_webhook_url).path
-        url = settings.telegram_webhook_url if path.endswith(WEBHOOK_PATH) else (
-            settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH)
+
+    async def set_when_listening() -> None:  # Telegram posts as soon as the webhook is set
+        url = webhook_url if urlsplit(webhook_url).path.endswith(WEBHOOK_PATH) else (
+            webhook_url.rstrip("/") + WEBHOOK_PATH)
         await set_webhook(p, bot, dp, url=url)
         print(f"Telegram webhook: http://{settings.http_host}:{settings.http_port}"
               f"{WEBHOOK_PATH} ← {url}", flush=True)
-        await _until(stop, serving)
-        server.should_exit = True
-        await serving
+
+    try:
+        await _serve(app, p.settings, stop, when_listening=set_when_listening)
     finally:
         await bot.session.close()
 
@@ -157,8 +147,6 @@ async def _vk_polling(p: Platform, stop: asyncio.Event) -> None:
 
 
 async def _vk_callback(p: Platform, stop: asyncio.Event) -> None:
-    import uvicorn
-
     from bots.vk.app import callback_secret, group_id_of, vk_bot
     from bots.vk.callback import CALLBACK_PATH, callback_router
     from pos.http import create_http_app
@@ -172,15 +160,9 @@ async def _vk_callback(p: Platform, stop: asyncio.Event) -> None:
                                  confirmation=settings.vk_confirmation_code)
         app = create_http_app([router])
         freeze_startup_heap()
-        server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host,
-                                               port=settings.http_port, log_level="warning",
-                                               lifespan="off"))
-        serving = asyncio.create_task(server.serve())
         print(f"VK Callback API: http://{settings.http_host}:{settings.http_port}"
               f"{CALLBACK_PATH}", flush=True)
-        await _until(stop, serving)
-        server.should_exit = True
-        await serving
+        await _serve(app, settings, stop)
 
 
 async def run_vk_process(settings: Settings, *, callback: bool) -> None:
@@ -204,18 +186,31 @@ def ensure_port_free(host: str, port: int) -> None:
 
 
 async def _web_admin(p: Platform, stop: asyncio.Event) -> None:
-    import uvicorn
-
     from pos.http import create_http_app
     from web_admin.app import install
 
-    settings = p.settings
     app = create_http_app([])
     install(app, p)
+    await _serve(app, p.settings, stop)
+
+
+async def _serve(app: Any, settings: Settings, stop: asyncio.Event, *,
+                 when_listening: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Serve the HTTP app on POS_HTTP_HOST:PORT until ``stop``; ``when_listening`` runs once
+    the port accepts connections (a webhook must not be announced before)."""
+    import uvicorn
+
     server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host,
                                            port=settings.http_port, log_level="warning",
                                            lifespan="off"))
     serving = asyncio.create_task(server.serve())
+    if when_listening is not None:
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
+            await asyncio.sleep(0.05)
+        if serving.done():
+            await serving  # it could not bind: raise why
+            return
+        await when_listening()
     await _until(stop, serving)
     server.should_exit = True
     await serving

@@ -94,7 +94,7 @@ class VkBot:
         self.p = p
         self.api = api
         self.calls = CallBatcher(api)
-        self.renderer = Renderer(api, self.calls, p.files)
+        self.renderer = Renderer(self.calls, p.files)
         self.engine = Conversations(p, channel=Channel.VK)
         self.names = Names(self.calls)
         self.recent = RecentUpdates()

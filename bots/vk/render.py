@@ -14,7 +14,6 @@ from typing import Any
 from vkbottle import VKAPIError
 from vkbottle.tools import DocMessagesUploader, PhotoMessageUploader
 
-from bots.vk.api import VkApi
 from bots.vk.calls import CallBatcher
 from bots.vk.keyboards import Client, keyboard
 from core.conversations.replies import Reply, chunks
@@ -31,12 +30,11 @@ def random_id(seed: str, index: int) -> int:
 
 
 class Renderer:
-    def __init__(self, api: VkApi, calls: CallBatcher, files: FileStorage) -> None:
-        self.api = api
+    def __init__(self, calls: CallBatcher, files: FileStorage) -> None:
         self.calls = calls
         self.files = files
-        self.photos = PhotoMessageUploader(api)
-        self.docs = DocMessagesUploader(api)
+        self.photos = PhotoMessageUploader(calls.api)
+        self.docs = DocMessagesUploader(calls.api)
 
     async def send(self, peer_id: int, replies: list[Reply], *, client: Client, seed: str,
                    pressed: int | None = None, strict: bool = False) -> None:

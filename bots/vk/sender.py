@@ -23,10 +23,9 @@ FLOOD = {6: 1.0, 9: 30.0}
 class VkSender:
     channel = Channel.VK.value
 
-    def __init__(self, api: VkApi, files: FileStorage, calls: CallBatcher | None = None
-                 ) -> None:
-        self.calls = calls or CallBatcher(api)
-        self.renderer = Renderer(api, self.calls, files)
+    def __init__(self, api: VkApi, files: FileStorage) -> None:
+        self.calls = CallBatcher(api)
+        self.renderer = Renderer(self.calls, files)
 
     async def send(self, notification: Notification) -> None:
         reply = notice_reply(notification.kind, notification.payload)
